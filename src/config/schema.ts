@@ -1,0 +1,113 @@
+import { z } from 'zod';
+import { parseDuration, parseSize } from './units.ts';
+import { NAMED_PRESETS } from '../providers/openai-compatible/presets.ts';
+
+// Every object is strict: a typo in a key is an error, never silently ignored.
+
+const duration = z.union([
+  z.number().int().positive(),
+  z.string().transform((s, ctx) => {
+    const ms = parseDuration(s);
+    if (ms === undefined) {
+      ctx.addIssue({ code: 'custom', message: `"${s}" is not a duration (use e.g. 500ms, 30s, 5m)` });
+      return z.NEVER;
+    }
+    return ms;
+  }),
+]);
+
+const size = z.union([
+  z.number().int().positive(),
+  z.string().transform((s, ctx) => {
+    const bytes = parseSize(s);
+    if (bytes === undefined) {
+      ctx.addIssue({ code: 'custom', message: `"${s}" is not a size (use e.g. 512kb, 10mb)` });
+      return z.NEVER;
+    }
+    return bytes;
+  }),
+]);
+
+/** Interpolated values arrive as text; numeric fields accept "8080" as well as 8080. */
+const numeric = (inner: z.ZodNumber) =>
+  z.preprocess((v) => (typeof v === 'string' && /^-?\d+(\.\d+)?$/.test(v.trim()) ? Number(v) : v), inner);
+
+const url = z.string().url({ message: 'must be a URL such as https://api.example.com/v1' });
+
+/** Fields every provider accepts. */
+const common = {
+  base_url: url.optional(),
+  timeout: duration.optional(),
+  headers: z.record(z.string(), z.string()).optional(),
+  models: z.array(z.string().min(1)).optional(),
+};
+
+const keyed = { ...common, api_key: z.string().min(1).optional() };
+
+const openaiProvider = z.strictObject({ type: z.literal('openai'), ...keyed, organization: z.string().optional(), project: z.string().optional() });
+const compatibleProvider = z.strictObject({ type: z.literal('openai-compatible'), ...keyed, base_url: url });
+const presetProvider = z.strictObject({
+  type: z.enum(NAMED_PRESETS),
+  ...keyed,
+});
+const azureProvider = z.strictObject({
+  type: z.literal('azure'),
+  ...keyed,
+  /** https://<resource>.openai.azure.com */
+  base_url: url,
+  api_version: z.string().min(1).default('2024-10-21'),
+  /** model name → deployment name; a model without an entry is used as the deployment name. */
+  deployments: z.record(z.string(), z.string()).optional(),
+});
+const mockProvider = z.strictObject({
+  type: z.literal('mock'),
+  ...common,
+  /** Pause between streamed chunks, to make the mock feel like a model. */
+  chunk_delay: z.union([z.literal(0), duration]).default(0),
+});
+
+export const providerSchema = z.discriminatedUnion('type', [
+  openaiProvider,
+  compatibleProvider,
+  azureProvider,
+  presetProvider,
+  mockProvider,
+]);
+
+const targetSchema = z.strictObject({
+  provider: z.string().min(1),
+  model: z.string().min(1).optional(),
+  weight: numeric(z.number().positive()).default(1),
+});
+
+const routeSchema = z.strictObject({
+  match: z.string().min(1),
+  strategy: z.enum(['failover', 'weighted', 'round-robin']).default('failover'),
+  targets: z.array(targetSchema).min(1),
+});
+
+const PROVIDER_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]*$/;
+
+export const configSchema = z.strictObject({
+  server: z
+    .strictObject({
+      host: z.string().min(1).default('0.0.0.0'),
+      port: numeric(z.number().int().min(0).max(65535)).default(8080),
+      max_body_size: size.default(10 * 1024 * 1024),
+    })
+    .prefault({}),
+  store: z.string().min(1).default('sqlite:./dvara.db'),
+  admin: z.strictObject({ token: z.string().min(16, 'admin token must be at least 16 characters') }).optional(),
+  providers: z
+    .record(
+      z.string().regex(PROVIDER_NAME, 'provider names are letters, digits, "-", "_" and "." (no "/": it separates provider and model)'),
+      providerSchema,
+    )
+    .refine((p) => Object.keys(p).length > 0, 'configure at least one provider (e.g. demo: { type: mock })'),
+  routes: z.array(routeSchema).default([]),
+});
+
+export type Config = z.output<typeof configSchema>;
+export type ProviderConfig = z.output<typeof providerSchema>;
+export type RouteConfig = z.output<typeof routeSchema>;
+export type TargetConfig = z.output<typeof targetSchema>;

@@ -1,0 +1,89 @@
+import type { Router } from '../../routing/resolve.ts';
+import type { JsonResult, StreamResult } from '../../providers/types.ts';
+import { dispatch } from '../../server/dispatch.ts';
+import { readJson } from '../../server/body.ts';
+import { contextHeaders, jsonResponse, type RequestContext } from '../../server/context.ts';
+import { DvaraError } from '../../server/errors.ts';
+import { SSE_HEADERS } from './sse.ts';
+import { validateChat, validateCompletion, validateEmbedding } from './validate.ts';
+
+// The OpenAI front door: validate, route, dispatch, respond. Nothing here knows any provider.
+
+export interface FrontDoorDeps {
+  router: Router;
+  maxBodySize: number;
+}
+
+function assertModelAllowed(ctx: RequestContext, model: string): void {
+  const allows = ctx.key?.allowsModel;
+  if (allows && !allows(model)) {
+    throw new DvaraError('POLICY_DENIED', `Key policy denies model ${model}: this key may use ${ctx.key!.record.models!.join(', ')}`, {
+      param: 'model',
+    });
+  }
+}
+
+function unsupported(provider: string, what: string): DvaraError {
+  return new DvaraError('INVALID_REQUEST', `Provider ${provider} does not support ${what}`, { param: 'model' });
+}
+
+function respond(ctx: RequestContext, result: JsonResult<unknown> | StreamResult): Response {
+  if (result.kind === 'json') return jsonResponse(ctx, result.body);
+  return new Response(result.body, { headers: { ...SSE_HEADERS, ...contextHeaders(ctx) } });
+}
+
+const wantsUsage = (b: { stream?: boolean | null; stream_options?: { include_usage?: boolean } | null }) =>
+  b.stream === true && b.stream_options?.include_usage === true;
+
+export async function handleChat(req: Request, ctx: RequestContext, deps: FrontDoorDeps): Promise<Response> {
+  const body = validateChat(await readJson(req, deps.maxBodySize));
+  ctx.model = body.model;
+  const targets = deps.router.resolve(body.model);
+  assertModelAllowed(ctx, body.model);
+  const result = await dispatch(ctx, targets, wantsUsage(body), req.signal, (adapter, call) => adapter.chat(body, call));
+  return respond(ctx, result);
+}
+
+export async function handleCompletion(req: Request, ctx: RequestContext, deps: FrontDoorDeps): Promise<Response> {
+  const body = validateCompletion(await readJson(req, deps.maxBodySize));
+  ctx.model = body.model;
+  const targets = deps.router.resolve(body.model);
+  assertModelAllowed(ctx, body.model);
+  const result = await dispatch(ctx, targets, wantsUsage(body), req.signal, (adapter, call) => {
+    if (!adapter.complete) throw unsupported(adapter.name, 'legacy completions (/v1/completions)');
+    return adapter.complete(body, call);
+  });
+  return respond(ctx, result);
+}
+
+export async function handleEmbedding(req: Request, ctx: RequestContext, deps: FrontDoorDeps): Promise<Response> {
+  const body = validateEmbedding(await readJson(req, deps.maxBodySize));
+  ctx.model = body.model;
+  const targets = deps.router.resolve(body.model);
+  assertModelAllowed(ctx, body.model);
+  const result = await dispatch(ctx, targets, false, req.signal, (adapter, call) => {
+    if (!adapter.embed) throw unsupported(adapter.name, 'embeddings');
+    return adapter.embed(body, call);
+  });
+  return respond(ctx, result);
+}
+
+/** GET /v1/models: what this key can route, computed from config once. */
+export function handleListModels(ctx: RequestContext, router: Router, created: number): Response {
+  const allows = ctx.key?.allowsModel;
+  const data = router
+    .listModels()
+    .filter((m) => !allows || allows(m.id))
+    .map((m) => ({ id: m.id, object: 'model', created, owned_by: m.provider }));
+  return jsonResponse(ctx, { object: 'list', data });
+}
+
+/** GET /v1/models/{id}: any routable name, listed or not (`demo/anything` routes to a mock). */
+export function handleGetModel(ctx: RequestContext, router: Router, id: string, created: number): Response {
+  const target = router.firstTarget(id);
+  const allows = ctx.key?.allowsModel;
+  if (!target || (allows && !allows(id))) {
+    throw new DvaraError('NOT_FOUND', `Model ${id} not found. GET /v1/models lists the models this key can use.`, { param: 'model' });
+  }
+  return jsonResponse(ctx, { id, object: 'model', created, owned_by: target.adapter.name });
+}

@@ -1,0 +1,178 @@
+// OpenAI-compatible providers as data: where they live, how they authenticate, and the quirks that
+// differ from OpenAI (providers.md section 5). Everything here stays inside the OpenAI-compatible adapter.
+
+export interface Preset {
+  /** Default base URL (chat is `${base}/chat/completions`); absent → `base_url` is required in config. */
+  baseUrl?: string;
+  /** `bearer`: Authorization: Bearer; `api-key`: Azure's api-key header. */
+  auth: 'bearer' | 'api-key';
+  /** Whether an API key is needed at all (local servers such as Ollama and vLLM take none). */
+  keyRequired: boolean;
+  /**
+   * `request`: ask with stream_options.include_usage (the usage chunk comes last).
+   * `always`: the upstream sends usage unasked and rejects stream_options (Mistral answers 422).
+   */
+  streamUsage: 'request' | 'always';
+  /** Which max-tokens field the upstream understands; the other is renamed to it. */
+  maxTokensField: 'max_tokens' | 'max_completion_tokens' | 'model-dependent';
+  /** Whether the upstream can return base64 embeddings itself; if not the adapter encodes them. */
+  embeddingsBase64: boolean;
+  /** Finish reasons outside OpenAI's set, mapped onto it. */
+  finishReasons?: Readonly<Record<string, string>>;
+  /** Moonshot puts the stream's usage inside choices[0].usage; hoist it to the top level. */
+  usageInChoices?: boolean;
+  /** Parameters forced on non-streaming calls (DashScope rejects enable_thinking without stream). */
+  nonStreamOverrides?: Readonly<Record<string, unknown>>;
+  /** Names listed by GET /v1/models when the provider's config gives none. */
+  models: readonly string[];
+}
+
+const OPENAI_MODELS = ['gpt-4o', 'gpt-4o-mini', 'gpt-4.1', 'gpt-4.1-mini', 'o3-mini', 'o4-mini', 'text-embedding-3-small', 'text-embedding-3-large'];
+
+export const PRESETS = {
+  openai: {
+    baseUrl: 'https://api.openai.com/v1',
+    auth: 'bearer',
+    keyRequired: true,
+    streamUsage: 'request',
+    maxTokensField: 'model-dependent',
+    embeddingsBase64: true,
+    models: OPENAI_MODELS,
+  },
+  'openai-compatible': {
+    auth: 'bearer',
+    keyRequired: false,
+    streamUsage: 'request',
+    maxTokensField: 'max_tokens',
+    embeddingsBase64: false,
+    models: [],
+  },
+  azure: {
+    auth: 'api-key',
+    keyRequired: true,
+    streamUsage: 'request',
+    maxTokensField: 'model-dependent',
+    embeddingsBase64: true,
+    models: [],
+  },
+  deepseek: {
+    baseUrl: 'https://api.deepseek.com/v1',
+    auth: 'bearer',
+    keyRequired: true,
+    streamUsage: 'request',
+    maxTokensField: 'max_tokens',
+    embeddingsBase64: false,
+    finishReasons: { insufficient_system_resource: 'length' },
+    models: ['deepseek-chat', 'deepseek-reasoner'],
+  },
+  qwen: {
+    baseUrl: 'https://dashscope.aliyuncs.com/compatible-mode/v1',
+    auth: 'bearer',
+    keyRequired: true,
+    streamUsage: 'request',
+    maxTokensField: 'max_tokens',
+    embeddingsBase64: false,
+    nonStreamOverrides: { enable_thinking: false },
+    models: ['qwen-plus', 'qwen-max', 'qwen-turbo', 'qwen3-max', 'text-embedding-v4'],
+  },
+  moonshot: {
+    baseUrl: 'https://api.moonshot.cn/v1',
+    auth: 'bearer',
+    keyRequired: true,
+    streamUsage: 'request',
+    maxTokensField: 'max_tokens',
+    embeddingsBase64: false,
+    usageInChoices: true,
+    models: ['moonshot-v1-8k', 'moonshot-v1-32k', 'moonshot-v1-128k', 'kimi-k2-0905-preview'],
+  },
+  zhipu: {
+    baseUrl: 'https://open.bigmodel.cn/api/paas/v4',
+    auth: 'bearer',
+    keyRequired: true,
+    streamUsage: 'request',
+    maxTokensField: 'max_tokens',
+    embeddingsBase64: false,
+    finishReasons: { sensitive: 'content_filter', network_error: 'stop' },
+    models: ['glm-4', 'glm-4-plus', 'glm-4-flash', 'glm-4.6', 'embedding-3'],
+  },
+  qianfan: {
+    baseUrl: 'https://qianfan.baidubce.com/v2',
+    auth: 'bearer',
+    keyRequired: true,
+    streamUsage: 'request',
+    maxTokensField: 'max_tokens',
+    embeddingsBase64: false,
+    models: ['ernie-4.0-8k', 'ernie-4.0', 'ernie-3.5-8k', 'ernie-speed-128k'],
+  },
+  mistral: {
+    baseUrl: 'https://api.mistral.ai/v1',
+    auth: 'bearer',
+    keyRequired: true,
+    streamUsage: 'always',
+    maxTokensField: 'max_tokens',
+    embeddingsBase64: false,
+    models: ['mistral-large-latest', 'mistral-small-latest', 'mistral-embed'],
+  },
+  groq: {
+    baseUrl: 'https://api.groq.com/openai/v1',
+    auth: 'bearer',
+    keyRequired: true,
+    streamUsage: 'request',
+    maxTokensField: 'max_completion_tokens',
+    embeddingsBase64: false,
+    models: ['llama-3.3-70b-versatile', 'llama-3.1-8b-instant'],
+  },
+  xai: {
+    baseUrl: 'https://api.x.ai/v1',
+    auth: 'bearer',
+    keyRequired: true,
+    streamUsage: 'request',
+    maxTokensField: 'max_tokens',
+    embeddingsBase64: false,
+    models: ['grok-4', 'grok-3-mini'],
+  },
+  together: {
+    baseUrl: 'https://api.together.xyz/v1',
+    auth: 'bearer',
+    keyRequired: true,
+    streamUsage: 'request',
+    maxTokensField: 'max_tokens',
+    embeddingsBase64: false,
+    models: ['meta-llama/Llama-3.3-70B-Instruct-Turbo'],
+  },
+  ollama: {
+    baseUrl: 'http://127.0.0.1:11434/v1',
+    auth: 'bearer',
+    keyRequired: false,
+    streamUsage: 'request',
+    maxTokensField: 'max_tokens',
+    embeddingsBase64: false,
+    models: [],
+  },
+  vllm: {
+    baseUrl: 'http://127.0.0.1:8000/v1',
+    auth: 'bearer',
+    keyRequired: false,
+    streamUsage: 'request',
+    maxTokensField: 'max_tokens',
+    embeddingsBase64: false,
+    models: [],
+  },
+} as const satisfies Record<string, Preset>;
+
+export type PresetType = keyof typeof PRESETS;
+
+/** Preset types configured by name and key alone (openai, openai-compatible and azure have fields of their own). */
+export const NAMED_PRESETS = ['deepseek', 'qwen', 'moonshot', 'zhipu', 'qianfan', 'mistral', 'groq', 'xai', 'together', 'ollama', 'vllm'] as const satisfies readonly PresetType[];
+
+/** Every provider type the OpenAI-compatible adapter serves. */
+export const PRESET_TYPES = Object.keys(PRESETS) as PresetType[];
+
+export function isPresetType(type: string): type is PresetType {
+  return Object.hasOwn(PRESETS, type);
+}
+
+/** OpenAI reasoning models reject max_tokens and want max_completion_tokens. */
+export function usesMaxCompletionTokens(model: string): boolean {
+  return /^(o\d|gpt-5)/.test(model);
+}

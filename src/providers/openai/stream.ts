@@ -1,0 +1,153 @@
+import { createParser, type EventSourceMessage } from 'eventsource-parser';
+import { DONE_EVENT, encodeSse, sseEvent } from '../../protocols/openai/sse.ts';
+import type { Usage } from '../../protocols/openai/types.ts';
+import { toOpenAIErrorBody, type DvaraError } from '../../server/errors.ts';
+import type { StreamResult, UpstreamCall, UsageReport } from '../types.ts';
+import { ProviderError } from '../errors.ts';
+import { providerErrorFromEvent } from './errors.ts';
+import { normalizeChoices, normalizeUsage } from './normalize.ts';
+import { upstreamFailure, type Deadline, type Upstream } from './upstream.ts';
+
+// Relays an OpenAI-format SSE stream from a compatible upstream, event by event, as it arrives.
+// Most events pass through as their original text; only events that carry usage, an error or a
+// provider quirk are parsed. Everything read in one network chunk goes out in one chunk, so the
+// upstream's timing and chunk boundaries reach the client unchanged.
+
+const HAS_USAGE = /"usage"\s*:\s*\{/;
+const HAS_FINISH = /"finish_reason"\s*:\s*"/;
+
+interface RelayState {
+  out: string[];
+  usage: Usage | null;
+  done: boolean;
+  finished: boolean;
+  error: DvaraError | null;
+  events: number;
+}
+
+function eventHandler(up: Upstream, call: UpstreamCall, s: RelayState) {
+  const preset = up.preset;
+  return (ev: EventSourceMessage) => {
+    if (s.done || s.error) return;
+    const data = ev.data;
+    if (data === '[DONE]') {
+      s.done = true;
+      s.out.push(DONE_EVENT);
+      return;
+    }
+    s.events++;
+    const hasUsage = HAS_USAGE.test(data) || (preset.usageInChoices && data.includes('"usage"'));
+    const hasFinish = HAS_FINISH.test(data);
+    if (hasFinish) s.finished = true;
+    const needsParse = hasUsage || data.includes('"error"') || data.includes('"id":""') || (hasFinish && preset.finishReasons);
+    if (!needsParse) {
+      s.out.push(`data: ${data}\n\n`);
+      return;
+    }
+    let obj: Record<string, unknown>;
+    try {
+      obj = JSON.parse(data) as Record<string, unknown>;
+    } catch {
+      s.out.push(`data: ${data}\n\n`);
+      return;
+    }
+    if (obj.error && !obj.choices) {
+      s.error = providerErrorFromEvent(up.name, obj.error);
+      return;
+    }
+    let changed = normalizeChoices(obj, preset);
+    if (obj.usage && typeof obj.usage === 'object') {
+      s.usage = normalizeUsage(obj.usage);
+      if (!call.includeUsage) {
+        // The gateway asked for usage for its own accounting; a client that did not ask never sees it.
+        if (Array.isArray(obj.choices) && obj.choices.length === 0) return;
+        delete obj.usage;
+        changed = true;
+      }
+    }
+    s.out.push(changed ? sseEvent(obj) : `data: ${data}\n\n`);
+  };
+}
+
+/**
+ * Starts relaying. Reads until the first event so an error sent inside a 200 (or a stream that dies
+ * before saying anything) still throws here, while failover to another target is possible.
+ */
+export async function relayStream(up: Upstream, res: Response, call: UpstreamCall, deadline: Deadline): Promise<StreamResult> {
+  const reader = res.body!.getReader();
+  const decoder = new TextDecoder();
+  const s: RelayState = { out: [], usage: null, done: false, finished: false, error: null, events: 0 };
+  const parser = createParser({
+    onEvent: eventHandler(up, call, s),
+    onComment: (c) => s.out.push(`:${c}\n\n`), // keep-alives (DeepSeek while queued) keep proxies from timing out
+  });
+
+  let settle!: (r: UsageReport) => void;
+  const usage = new Promise<UsageReport>((resolve) => (settle = resolve));
+  let settled = false;
+  const finish = (partial: boolean) => {
+    if (settled) return;
+    settled = true;
+    settle({ usage: s.usage, partial });
+  };
+
+  /** One network read; false when the upstream has ended. Failures become `s.error`. */
+  const readOnce = async (): Promise<boolean> => {
+    try {
+      const r = await reader.read();
+      if (r.done) {
+        parser.feed(decoder.decode());
+        parser.reset({ consume: true });
+        return false;
+      }
+      parser.feed(decoder.decode(r.value, { stream: true }));
+      return true;
+    } catch (err) {
+      if (!call.signal.aborted) s.error = upstreamFailure(up, deadline, call, err);
+      return false;
+    }
+  };
+
+  try {
+    while (s.events === 0 && !s.done && !s.error && (await readOnce()));
+  } finally {
+    deadline.clear();
+  }
+  if (s.error && s.events === 0) {
+    reader.cancel().catch(() => {});
+    throw s.error;
+  }
+
+  const endOf = (controller: ReadableStreamDefaultController<Uint8Array>, ended: boolean) => {
+    if (!s.done && !s.error && ended) {
+      if (s.finished) s.out.push(DONE_EVENT); // a server that omits [DONE] after a finished answer
+      else s.error = new ProviderError({ provider: up.name, failureClass: 'truncated', message: `Provider ${up.name} ended the stream before it was complete` });
+    }
+    if (s.error) s.out.push(sseEvent(toOpenAIErrorBody(s.error, call.traceId)));
+    if (s.out.length > 0) controller.enqueue(encodeSse(s.out.join('')));
+    s.out = [];
+    finish(s.error !== null || !s.done);
+    controller.close();
+    if (!ended) reader.cancel().catch(() => {});
+  };
+
+  const body = new ReadableStream<Uint8Array>({
+    start(controller) {
+      if (s.done || s.error) return endOf(controller, false);
+      if (s.out.length > 0) controller.enqueue(encodeSse(s.out.join('')));
+      s.out = [];
+    },
+    async pull(controller) {
+      if (settled) return;
+      const more = await readOnce();
+      if (!more || s.done || s.error) return endOf(controller, !more);
+      if (s.out.length > 0) controller.enqueue(encodeSse(s.out.join('')));
+      s.out = [];
+    },
+    cancel() {
+      finish(true);
+      reader.cancel().catch(() => {});
+    },
+  });
+  return { kind: 'stream', body, usage };
+}

@@ -1,0 +1,59 @@
+import type {
+  ChatCompletion,
+  ChatRequest,
+  Completion,
+  CompletionRequest,
+  EmbeddingRequest,
+  EmbeddingResponse,
+  Usage,
+} from '../protocols/openai/types.ts';
+
+/** One upstream call: the resolved target plus what the request path needs the adapter to honour. */
+export interface UpstreamCall {
+  /** The model name the upstream knows (after routing stripped the prefix or applied an alias). */
+  model: string;
+  /** Aborts when the client goes away or the gateway gives up. */
+  signal: AbortSignal;
+  /** Whether the client asked for the final usage chunk (`stream_options.include_usage`). */
+  includeUsage: boolean;
+  /** Extra headers the gateway adds upstream (trace id). */
+  traceId: string;
+}
+
+export interface UsageReport {
+  usage: Usage | null;
+  /** True when the stream ended early (client abort, upstream cut) and usage is what was known so far. */
+  partial: boolean;
+}
+
+/** A complete response: `body` is either the pivot object or the upstream's own JSON text, forwarded as is. */
+export interface JsonResult<T> {
+  kind: 'json';
+  body: T | string;
+  usage: Usage | null;
+  /** The model the upstream says answered, when known. */
+  model?: string;
+}
+
+/**
+ * A stream already in OpenAI's SSE wire format (`data: {...}\n\n` ... `data: [DONE]\n\n`): OpenAI-compatible
+ * upstreams are forwarded event by event, translating adapters serialise pivot chunks into it.
+ */
+export interface StreamResult {
+  kind: 'stream';
+  body: ReadableStream<Uint8Array>;
+  /** Settles when the stream ends, however it ends. Never rejects. */
+  usage: Promise<UsageReport>;
+}
+
+export interface ProviderAdapter {
+  /** The configured provider name (also its model prefix). */
+  readonly name: string;
+  /** The provider's type (openai, deepseek, mock, ...). */
+  readonly type: string;
+  /** Model names listed by GET /v1/models for this provider. */
+  readonly models: readonly string[];
+  chat(req: ChatRequest, call: UpstreamCall): Promise<JsonResult<ChatCompletion> | StreamResult>;
+  complete?(req: CompletionRequest, call: UpstreamCall): Promise<JsonResult<Completion> | StreamResult>;
+  embed?(req: EmbeddingRequest, call: UpstreamCall): Promise<JsonResult<EmbeddingResponse>>;
+}

@@ -1,0 +1,112 @@
+import type { Server } from 'bun';
+import type { Config } from '../config/schema.ts';
+import { createAdapters } from '../providers/registry.ts';
+import { Router } from '../routing/resolve.ts';
+import type { Store } from '../store/types.ts';
+import {
+  handleChat,
+  handleCompletion,
+  handleEmbedding,
+  handleGetModel,
+  handleListModels,
+  type FrontDoorDeps,
+} from '../protocols/openai/handlers.ts';
+import { KeyAuthenticator } from './auth.ts';
+import { errorResponse, jsonResponse, newContext, type RequestContext } from './context.ts';
+import { DvaraError } from './errors.ts';
+import { ClientClosedError } from '../providers/openai/upstream.ts';
+
+export interface Gateway {
+  server: Server<undefined>;
+  url: string;
+  router: Router;
+  stop(): Promise<void>;
+}
+
+type Handler = (req: Request, ctx: RequestContext) => Promise<Response> | Response;
+
+/** The path of an absolute request URL without building a URL object. */
+function pathOf(url: string): string {
+  const start = url.indexOf('/', url.indexOf('//') + 2);
+  if (start === -1) return '/';
+  const q = url.indexOf('?', start);
+  return q === -1 ? url.slice(start) : url.slice(start, q);
+}
+
+/** Builds the request handler from compiled config: everything per request is lookups, no parsing. */
+export function createHandler(config: Config, store: Store, auth: KeyAuthenticator) {
+  const adapters = createAdapters(config);
+  const router = new Router(config, adapters);
+  const deps: FrontDoorDeps = { router, maxBodySize: config.server.max_body_size };
+  const created = Math.floor(Date.now() / 1000);
+
+  const authed =
+    (h: Handler): Handler =>
+    async (req, ctx) => {
+      ctx.key = await auth.authenticate(req.headers.get('authorization'));
+      return h(req, ctx);
+    };
+
+  const routes: Record<string, Partial<Record<string, Handler>>> = {
+    '/healthz': { GET: (_req, ctx) => jsonResponse(ctx, { status: 'ok' }) },
+    '/readyz': {
+      GET: async (_req, ctx) => {
+        try {
+          await store.ping();
+          return jsonResponse(ctx, { status: 'ready' });
+        } catch {
+          return jsonResponse(ctx, { status: 'unavailable', reason: 'store unreachable' }, 503);
+        }
+      },
+    },
+    '/v1/chat/completions': { POST: authed((req, ctx) => handleChat(req, ctx, deps)) },
+    '/v1/completions': { POST: authed((req, ctx) => handleCompletion(req, ctx, deps)) },
+    '/v1/embeddings': { POST: authed((req, ctx) => handleEmbedding(req, ctx, deps)) },
+    '/v1/models': { GET: authed((_req, ctx) => handleListModels(ctx, router, created)) },
+  };
+  const getModel = authed((req, ctx) => handleGetModel(ctx, router, decodeURIComponent(pathOf(req.url).slice('/v1/models/'.length)), created));
+
+  async function handle(req: Request): Promise<Response> {
+    const ctx = newContext(req);
+    try {
+      const path = pathOf(req.url);
+      const route = routes[path];
+      let handler = route?.[req.method];
+      if (!route && path.startsWith('/v1/models/') && req.method === 'GET') handler = getModel;
+      if (!handler) {
+        if (route) throw new DvaraError('INVALID_REQUEST', `Method ${req.method} is not allowed on ${path}`, { status: 405 });
+        throw new DvaraError('NOT_FOUND', `Unknown path: ${req.method} ${path}`);
+      }
+      return await handler(req, ctx);
+    } catch (err) {
+      if (err instanceof ClientClosedError) return new Response(null, { status: 499 });
+      return errorResponse(ctx, err);
+    }
+  }
+
+  return { handle, router };
+}
+
+export function startGateway(config: Config, store: Store, listen: { host: string; port: number }): Gateway {
+  const auth = new KeyAuthenticator(store);
+  const { handle, router } = createHandler(config, store, auth);
+  const server = Bun.serve({
+    hostname: listen.host,
+    port: listen.port,
+    // Generous backstop; the configured limit is enforced with a contract-shaped 413 in readJson.
+    maxRequestBodySize: config.server.max_body_size * 2 + 1024 * 1024,
+    // Model calls can be silent for minutes (reasoning, queues); the provider timeout governs instead.
+    idleTimeout: 0,
+    fetch: handle,
+    error: () => new Response(JSON.stringify({ error: { message: 'Internal error', type: 'server_error', code: 'INTERNAL_ERROR' } }), { status: 500 }),
+  });
+  return {
+    server,
+    url: `http://${listen.host.includes(':') ? `[${listen.host}]` : listen.host}:${server.port}`,
+    router,
+    async stop() {
+      auth.close();
+      await server.stop(true);
+    },
+  };
+}

@@ -1,0 +1,62 @@
+import type { AuthedKey } from './auth.ts';
+import { asDvaraError, toOpenAIErrorBody, type DvaraError } from './errors.ts';
+
+/** Everything known about one request as it passes through the gateway. */
+export interface RequestContext {
+  requestId: string;
+  traceId: string;
+  sessionId: string | null;
+  startedAt: number;
+  key: AuthedKey | null;
+  /** The provider and upstream model that answered (or were last tried). */
+  provider: string | null;
+  model: string | null;
+}
+
+const TRACE_ID = /^[\w.:\-/]{1,128}$/;
+
+export function newContext(req: Request): RequestContext {
+  const given = req.headers.get('x-trace-id');
+  return {
+    requestId: `req_${Bun.randomUUIDv7('hex').replaceAll('-', '')}`,
+    // A client's trace id is kept as long as it is safe to echo in a header and a log line.
+    traceId: given && TRACE_ID.test(given) ? given : crypto.randomUUID().replaceAll('-', ''),
+    sessionId: req.headers.get('x-session-id'),
+    startedAt: performance.now(),
+    key: null,
+    provider: null,
+    model: null,
+  };
+}
+
+/** Headers every response carries. */
+export function contextHeaders(ctx: RequestContext): Record<string, string> {
+  return {
+    'x-request-id': ctx.requestId,
+    'x-trace-id': ctx.traceId,
+    'x-dvara-provider': ctx.provider ?? 'none',
+    'x-dvara-model': ctx.model ?? 'none',
+  };
+}
+
+export function jsonResponse(ctx: RequestContext, body: unknown, status = 200): Response {
+  return new Response(typeof body === 'string' ? body : JSON.stringify(body), {
+    status,
+    headers: { 'content-type': 'application/json', ...contextHeaders(ctx) },
+  });
+}
+
+export function errorResponse(ctx: RequestContext, err: unknown): Response {
+  const e: DvaraError = asDvaraError(err);
+  if (e.code === 'INTERNAL_ERROR') logInternal(ctx, err);
+  return new Response(JSON.stringify(toOpenAIErrorBody(e, ctx.traceId)), {
+    status: e.status,
+    headers: { 'content-type': 'application/json', ...contextHeaders(ctx), ...e.headers },
+  });
+}
+
+/** Bugs are logged with the trace id (the client only sees the id), never with request bodies or keys. */
+export function logInternal(ctx: RequestContext, err: unknown): void {
+  const detail = err instanceof Error ? (err.stack ?? err.message) : String(err);
+  console.error(JSON.stringify({ level: 'error', msg: 'internal error', trace_id: ctx.traceId, request_id: ctx.requestId, error: detail }));
+}
