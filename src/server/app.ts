@@ -79,7 +79,8 @@ export function createHandler(config: Config, store: Store, auth: KeyAuthenticat
       }
       return await handler(req, ctx);
     } catch (err) {
-      if (err instanceof ClientClosedError) return new Response(null, { status: 499 });
+      // The client is gone: nobody reads this response, and it is not an error of Dvara's.
+      if (err instanceof ClientClosedError || req.signal.aborted) return new Response(null, { status: 499 });
       return errorResponse(ctx, err);
     }
   }
