@@ -11,7 +11,7 @@ export type LoadResult = { ok: true; config: Config } | { ok: false; issues: Iss
 /** Parses, interpolates and validates config text. Every problem is reported, not just the first. */
 export function parseConfig(text: string, env: Record<string, string | undefined> = process.env): LoadResult {
   const { text: yamlText, refs } = extractReferences(text);
-  const doc = YAML.parseDocument(yamlText, { prettyErrors: false, uniqueKeys: true });
+  const doc = YAML.parseDocument(yamlText, { uniqueKeys: true });
   if (doc.errors.length > 0) {
     return {
       ok: false,
@@ -23,7 +23,7 @@ export function parseConfig(text: string, env: Record<string, string | undefined
   }
   const issues: Issue[] = [];
   const raw = resolveReferences(doc.toJS() ?? {}, refs, env, issues);
-  const parsed = configSchema.safeParse(raw);
+  const parsed = configSchema.safeParse(raw, { reportInput: true });
   if (!parsed.success) issues.push(...parsed.error.issues.flatMap(toIssues));
   issues.push(...crossCheck(raw));
   // An unset variable also empties its field; report the variable, not the consequences.

@@ -4,29 +4,24 @@ import { NAMED_PRESETS } from '../providers/openai-compatible/presets.ts';
 
 // Every object is strict: a typo in a key is an error, never silently ignored.
 
-const duration = z.union([
-  z.number().int().positive(),
-  z.string().transform((s, ctx) => {
-    const ms = parseDuration(s);
-    if (ms === undefined) {
-      ctx.addIssue({ code: 'custom', message: `"${s}" is not a duration (use e.g. 500ms, 30s, 5m)` });
-      return z.NEVER;
-    }
-    return ms;
-  }),
-]);
+/** A duration in ms: a number, or text such as "500ms", "30s", "5m". */
+const duration = (min: number) =>
+  z.preprocess(
+    (v) => (typeof v === 'string' ? (parseDuration(v) ?? v) : v),
+    z
+      .number({ error: (iss) => `${JSON.stringify(iss.input)} is not a duration (use e.g. 500ms, 30s, 5m)` })
+      .int()
+      .min(min),
+  );
 
-const size = z.union([
-  z.number().int().positive(),
-  z.string().transform((s, ctx) => {
-    const bytes = parseSize(s);
-    if (bytes === undefined) {
-      ctx.addIssue({ code: 'custom', message: `"${s}" is not a size (use e.g. 512kb, 10mb)` });
-      return z.NEVER;
-    }
-    return bytes;
-  }),
-]);
+/** A size in bytes: a number, or text such as "512kb", "10mb". */
+const size = z.preprocess(
+  (v) => (typeof v === 'string' ? (parseSize(v) ?? v) : v),
+  z
+    .number({ error: (iss) => `${JSON.stringify(iss.input)} is not a size (use e.g. 512kb, 10mb)` })
+    .int()
+    .positive(),
+);
 
 /** Interpolated values arrive as text; numeric fields accept "8080" as well as 8080. */
 const numeric = (inner: z.ZodNumber) =>
@@ -37,7 +32,7 @@ const url = z.string().url({ message: 'must be a URL such as https://api.example
 /** Fields every provider accepts. */
 const common = {
   base_url: url.optional(),
-  timeout: duration.optional(),
+  timeout: duration(1).optional(),
   headers: z.record(z.string(), z.string()).optional(),
   models: z.array(z.string().min(1)).optional(),
 };
@@ -63,7 +58,7 @@ const mockProvider = z.strictObject({
   type: z.literal('mock'),
   ...common,
   /** Pause between streamed chunks, to make the mock feel like a model. */
-  chunk_delay: z.union([z.literal(0), duration]).default(0),
+  chunk_delay: duration(0).default(0),
 });
 
 export const providerSchema = z.discriminatedUnion('type', [

@@ -9,20 +9,8 @@ export class StoreError extends Error {
   override name = 'StoreError';
 }
 
-interface KeyRow {
-  id: string;
-  tenant_id: string;
-  tenant: string;
-  name: string | null;
-  prefix: string;
-  models: string | null;
-  rpm: number | null;
-  tpm: number | null;
-  budget_usd: number | null;
-  expires_at: number | null;
-  created_at: number;
-  revoked_at: number | null;
-}
+/** A key row as SQLite returns it: `models` still JSON text. */
+type KeyRow = Omit<ApiKeyRecord, 'models'> & { models: string | null };
 
 const KEY_COLUMNS = `k.id, k.tenant_id, t.name AS tenant, k.name, k.prefix, k.models, k.rpm, k.tpm, k.budget_usd,
   k.expires_at, k.created_at, k.revoked_at`;
@@ -41,6 +29,8 @@ export function sqlitePath(url: string): string {
 export class SqliteStore implements Store {
   private readonly db: Database;
   private readonly dataVersion;
+  /** data_version only moves for other connections' commits; this counts our own. */
+  private localWrites = 0;
 
   constructor(readonly url: string) {
     const path = sqlitePath(url);
@@ -75,10 +65,11 @@ export class SqliteStore implements Store {
   }
 
   changeToken(): number {
-    return this.dataVersion.get()?.data_version ?? 0;
+    return (this.dataVersion.get()?.data_version ?? 0) + this.localWrites;
   }
 
   async addTenant(name: string): Promise<Tenant> {
+    this.localWrites++;
     const tenant: Tenant = { id: newTenantId(), name, created_at: Date.now() };
     try {
       this.db.query('INSERT INTO tenants (id, name, created_at) VALUES (?, ?, ?)').run(tenant.id, tenant.name, tenant.created_at);
@@ -104,6 +95,7 @@ export class SqliteStore implements Store {
   }
 
   async removeTenant(name: string): Promise<number | null> {
+    this.localWrites++;
     const remove = this.db.transaction((): number | null => {
       const t = this.db.query<{ id: string }, [string]>('SELECT id FROM tenants WHERE name = ?').get(name);
       if (!t) return null;
@@ -115,6 +107,7 @@ export class SqliteStore implements Store {
   }
 
   async addKey(key: NewKey): Promise<ApiKeyRecord> {
+    this.localWrites++;
     const id = newKeyId();
     this.db
       .query(
@@ -148,10 +141,12 @@ export class SqliteStore implements Store {
   }
 
   async revokeKey(id: string, at: number): Promise<boolean> {
+    this.localWrites++;
     return this.db.query('UPDATE api_keys SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL').run(at, id).changes > 0;
   }
 
   async setKeyExpiry(id: string, at: number): Promise<boolean> {
+    this.localWrites++;
     return this.db.query('UPDATE api_keys SET expires_at = ? WHERE id = ?').run(at, id).changes > 0;
   }
 }

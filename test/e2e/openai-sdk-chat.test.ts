@@ -45,6 +45,30 @@ function contentOf(chunks: ReadonlyArray<{ choices: ReadonlyArray<{ delta?: { co
   return chunks.map((c) => c.choices.map((ch) => ch.delta?.content ?? '').join('')).join('');
 }
 
+/** Reads a streamed body to its end or until `ms` pass (then cancels), noting when the first event arrived. */
+async function readStream(res: Response, ms: number, started = performance.now()): Promise<{ text: string; firstAt: number; timedOut: boolean }> {
+  const reader = res.body!.getReader();
+  const decoder = new TextDecoder();
+  let text = '';
+  let firstAt = -1;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const deadline = new Promise<'timeout'>((resolve) => (timer = setTimeout(() => resolve('timeout'), ms)));
+  try {
+    for (;;) {
+      const r = await Promise.race([reader.read(), deadline]);
+      if (r === 'timeout') {
+        await reader.cancel().catch(() => {});
+        return { text, firstAt, timedOut: true };
+      }
+      if (r.done) return { text, firstAt, timedOut: false };
+      text += decoder.decode(r.value, { stream: true });
+      if (firstAt < 0 && text.includes('\n\n')) firstAt = performance.now() - started;
+    }
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 describe('chat non-stream through the SDK', () => {
   for (const model of ['gpt-4o', 'openai/gpt-4o']) {
     test(`${model}: content from the fake, upstream request rewritten and authenticated`, async () => {
@@ -171,26 +195,54 @@ describe('chat streaming', () => {
     const started = performance.now();
     const res = await api(gw, '/v1/chat/completions', {
       method: 'POST',
-      json: { model: 'slow/gpt-4o', stream: true, messages: [{ role: 'user', content: 'a b c d e f g h' }] },
+      json: { model: 'slow/gpt-4o', stream: true, stream_options: { include_usage: true }, messages: [{ role: 'user', content: 'a b c d e f g h' }] },
     });
     expect(res.status).toBe(200);
-    const reader = res.body!.getReader();
-    const decoder = new TextDecoder();
-    let text = '';
-    let firstAt = -1;
-    for (;;) {
-      const { done, value } = await reader.read();
-      if (done) break;
-      text += decoder.decode(value, { stream: true });
-      if (firstAt < 0 && text.includes('\n\n')) firstAt = performance.now() - started;
-    }
+    const { text, firstAt, timedOut } = await readStream(res, 4000, started);
     const total = performance.now() - started;
-    // 11 words → ~14 events 50 ms apart upstream.
+    expect(timedOut).toBe(false);
+    // 11 words → ~15 events 50 ms apart upstream.
     expect(total).toBeGreaterThan(300);
     expect(firstAt).toBeGreaterThanOrEqual(0);
     expect(firstAt).toBeLessThan(total / 2);
+    expect(sseData(text).at(-1)).toBe('[DONE]');
     expect(contentOf(chunksOf(text) as never)).toBe('Fake reply to: a b c d e f g h');
     expect(slow.last()!.headers.authorization).toBe('Bearer sk-slow-secret');
+  });
+
+  // Real OpenAI sends the usage chunk (which the gateway requested for itself) as its own network write.
+  test('stream without include_usage completes when the upstream usage chunk arrives on its own', async () => {
+    const res = await api(gw, '/v1/chat/completions', {
+      method: 'POST',
+      json: { model: 'slow/gpt-4o', stream: true, messages: [{ role: 'user', content: 'x y z' }] },
+    });
+    expect(res.status).toBe(200);
+    const { text, timedOut } = await readStream(res, 3000);
+    expect(timedOut).toBe(false);
+    expect(sseData(text).at(-1)).toBe('[DONE]');
+    expect(chunksOf(text).some((c) => c.usage != null)).toBe(false);
+    expect(contentOf(chunksOf(text) as never)).toBe('Fake reply to: x y z');
+  });
+
+  test('an SSE event split across two upstream writes is relayed whole', async () => {
+    const base = { id: 'chatcmpl-split', object: 'chat.completion.chunk', created: 1, model: 'gpt-4o' };
+    const content = sseEvent({ ...base, choices: [{ index: 0, delta: { content: 'split event' }, logprobs: null, finish_reason: null }] });
+    const cut = Math.floor(content.length / 2);
+    fake.script({
+      sse: [
+        sseEvent({ ...base, choices: [{ index: 0, delta: { role: 'assistant', content: '' }, logprobs: null, finish_reason: null }] }),
+        content.slice(0, cut),
+        content.slice(cut),
+        sseEvent({ ...base, choices: [{ index: 0, delta: {}, logprobs: null, finish_reason: 'stop' }] }),
+        'data: [DONE]\n\n',
+      ],
+      delayMs: 30,
+    });
+    const res = await api(gw, '/v1/chat/completions', { method: 'POST', json: { model: 'gpt-4o', stream: true, messages: [{ role: 'user', content: 'hi' }] } });
+    const { text, timedOut } = await readStream(res, 3000);
+    expect(timedOut).toBe(false);
+    expect(contentOf(chunksOf(text) as never)).toBe('split event');
+    expect(sseData(text).at(-1)).toBe('[DONE]');
   });
 });
 

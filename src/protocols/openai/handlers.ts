@@ -1,5 +1,5 @@
 import type { Router } from '../../routing/resolve.ts';
-import type { JsonResult, StreamResult } from '../../providers/types.ts';
+import type { JsonResult, ProviderAdapter, StreamResult, UpstreamCall } from '../../providers/types.ts';
 import { dispatch } from '../../server/dispatch.ts';
 import { readJson } from '../../server/body.ts';
 import { contextHeaders, jsonResponse, type RequestContext } from '../../server/context.ts';
@@ -35,38 +35,34 @@ function respond(ctx: RequestContext, result: JsonResult<unknown> | StreamResult
 const wantsUsage = (b: { stream?: boolean | null; stream_options?: { include_usage?: boolean } | null }) =>
   b.stream === true && b.stream_options?.include_usage === true;
 
-export async function handleChat(req: Request, ctx: RequestContext, deps: FrontDoorDeps): Promise<Response> {
-  const body = validateChat(await readJson(req, deps.maxBodySize));
-  ctx.model = body.model;
-  const targets = deps.router.resolve(body.model);
-  assertModelAllowed(ctx, body.model);
-  const result = await dispatch(ctx, targets, wantsUsage(body), req.signal, (adapter, call) => adapter.chat(body, call));
-  return respond(ctx, result);
+type Send<B> = (adapter: ProviderAdapter, body: B, call: UpstreamCall) => Promise<JsonResult<unknown> | StreamResult>;
+
+/** One generation endpoint: validate the body, route its model, dispatch to the targets, respond. */
+function endpoint<B extends { model: string; stream?: boolean | null; stream_options?: { include_usage?: boolean } | null }>(
+  validate: (body: unknown) => B,
+  send: Send<B>,
+) {
+  return async (req: Request, ctx: RequestContext, deps: FrontDoorDeps): Promise<Response> => {
+    const body = validate(await readJson(req, deps.maxBodySize));
+    ctx.model = body.model;
+    const targets = deps.router.resolve(body.model);
+    assertModelAllowed(ctx, body.model);
+    const result = await dispatch(ctx, targets, wantsUsage(body), req.signal, (adapter, call) => send(adapter, body, call));
+    return respond(ctx, result);
+  };
 }
 
-export async function handleCompletion(req: Request, ctx: RequestContext, deps: FrontDoorDeps): Promise<Response> {
-  const body = validateCompletion(await readJson(req, deps.maxBodySize));
-  ctx.model = body.model;
-  const targets = deps.router.resolve(body.model);
-  assertModelAllowed(ctx, body.model);
-  const result = await dispatch(ctx, targets, wantsUsage(body), req.signal, (adapter, call) => {
-    if (!adapter.complete) throw unsupported(adapter.name, 'legacy completions (/v1/completions)');
-    return adapter.complete(body, call);
-  });
-  return respond(ctx, result);
-}
+export const handleChat = endpoint(validateChat, (adapter, body, call) => adapter.chat(body, call));
 
-export async function handleEmbedding(req: Request, ctx: RequestContext, deps: FrontDoorDeps): Promise<Response> {
-  const body = validateEmbedding(await readJson(req, deps.maxBodySize));
-  ctx.model = body.model;
-  const targets = deps.router.resolve(body.model);
-  assertModelAllowed(ctx, body.model);
-  const result = await dispatch(ctx, targets, false, req.signal, (adapter, call) => {
-    if (!adapter.embed) throw unsupported(adapter.name, 'embeddings');
-    return adapter.embed(body, call);
-  });
-  return respond(ctx, result);
-}
+export const handleCompletion = endpoint(validateCompletion, (adapter, body, call) => {
+  if (!adapter.complete) throw unsupported(adapter.name, 'legacy completions (/v1/completions)');
+  return adapter.complete(body, call);
+});
+
+export const handleEmbedding = endpoint(validateEmbedding, (adapter, body, call) => {
+  if (!adapter.embed) throw unsupported(adapter.name, 'embeddings');
+  return adapter.embed(body, call);
+});
 
 /** GET /v1/models: what this key can route, computed from config once. */
 export function handleListModels(ctx: RequestContext, router: Router, created: number): Response {

@@ -115,7 +115,7 @@ function validate<T>(schema: z.ZodType, body: unknown): T {
   if (!body || typeof body !== 'object' || Array.isArray(body)) {
     throw new DvaraError('INVALID_REQUEST', 'Request body must be a JSON object');
   }
-  const r = schema.safeParse(body);
+  const r = schema.safeParse(body, { reportInput: true });
   if (r.success) return body as T; // the original object: unknown fields and key order intact
   const issue = r.error.issues[0]!;
   const param = paramName(issue.path);

@@ -30,6 +30,13 @@ function authHeaders(config: CompatibleConfig, auth: 'bearer' | 'api-key'): Reco
   return h;
 }
 
+/** Key-shaped tokens (OpenAI sk-, AWS AKIA, Qianfan bce-v3/) are masked even when they are not ours. */
+const KEY_LIKE = /\b(?:sk-|sk_|AKIA|bce-v3\/)[A-Za-z0-9_\-/]{6,}/g;
+
+function redactor(secret: string | undefined): (text: string) => string {
+  return (text) => (secret ? text.replaceAll(secret, '[redacted]') : text).replace(KEY_LIKE, '[redacted]');
+}
+
 export function createCompatibleAdapter(name: string, config: CompatibleConfig): ProviderAdapter {
   const preset = PRESETS[config.type as PresetType];
   const base = trimSlash(config.base_url ?? ('baseUrl' in preset ? preset.baseUrl : ''));
@@ -42,6 +49,7 @@ export function createCompatibleAdapter(name: string, config: CompatibleConfig):
       config.type === 'azure'
         ? azureUrl(base, config.api_version, config.deployments ?? {})
         : (path) => `${base}/${path}`,
+    redact: redactor(config.api_key),
   };
   return createOpenAIAdapter(up, config.type, config.models ?? preset.models);
 }

@@ -77,9 +77,9 @@ export function providerErrorFromResponse(provider: string, status: number, text
 }
 
 /** An error object sent inside a 200 response or an SSE stream. */
-export function providerErrorFromEvent(provider: string, error: unknown): ProviderError {
+export function providerErrorFromEvent(provider: string, error: unknown, redact: (text: string) => string): ProviderError {
   const e = (error && typeof error === 'object' ? error : { message: String(error) }) as Record<string, unknown>;
-  const message = typeof e.message === 'string' ? e.message : JSON.stringify(error);
+  const message = redact(typeof e.message === 'string' ? e.message : JSON.stringify(error));
   const clientFault = e.type === 'invalid_request_error';
   return new ProviderError({
     provider,

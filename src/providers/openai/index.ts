@@ -1,36 +1,31 @@
 import type { ChatCompletion, Completion, EmbeddingResponse } from '../../protocols/openai/types.ts';
 import { encodeEmbeddings } from '../../protocols/openai/embeddings.ts';
-import type { ProviderAdapter } from '../types.ts';
+import type { JsonResult, ProviderAdapter, StreamResult, UpstreamCall } from '../types.ts';
 import { chatBody, completionBody, embeddingBody } from './request.ts';
 import { readJsonBody } from './response.ts';
 import { relayStream } from './stream.ts';
-import { Deadline, postJson, type Upstream } from './upstream.ts';
+import { Deadline, postJson, type OpenAIPath, type Upstream } from './upstream.ts';
 
 /**
  * The adapter for OpenAI and every OpenAI-compatible provider: the inbound body is forwarded with the
  * model rewritten, streams are relayed event by event, and preset quirks are normalised on the way.
  */
 export function createOpenAIAdapter(up: Upstream, type: string, models: readonly string[]): ProviderAdapter {
+  /** Chat and legacy completions share one shape: JSON, or an SSE stream to relay. */
+  async function generate<T extends { model: string }>(path: OpenAIPath, body: Record<string, unknown>, call: UpstreamCall): Promise<JsonResult<T> | StreamResult> {
+    const deadline = new Deadline(up.timeoutMs, call.signal);
+    const res = await postJson(up, path, body, call, deadline);
+    if (body.stream === true) return relayStream(up, res, call, deadline);
+    const r = await readJsonBody<T>(up, res, call, deadline);
+    return { kind: 'json', body: r.body, usage: r.usage, model: r.parsed.model };
+  }
+
   return {
     name: up.name,
     type,
     models,
-
-    async chat(req, call) {
-      const deadline = new Deadline(up.timeoutMs, call.signal);
-      const res = await postJson(up, 'chat/completions', chatBody(req, call.model, up.preset), call, deadline);
-      if (req.stream) return relayStream(up, res, call, deadline);
-      const r = await readJsonBody<ChatCompletion>(up, res, call, deadline);
-      return { kind: 'json', body: r.body, usage: r.usage, model: r.parsed.model };
-    },
-
-    async complete(req, call) {
-      const deadline = new Deadline(up.timeoutMs, call.signal);
-      const res = await postJson(up, 'completions', completionBody(req, call.model, up.preset), call, deadline);
-      if (req.stream) return relayStream(up, res, call, deadline);
-      const r = await readJsonBody<Completion>(up, res, call, deadline);
-      return { kind: 'json', body: r.body, usage: r.usage, model: r.parsed.model };
-    },
+    chat: (req, call) => generate<ChatCompletion>('chat/completions', chatBody(req, call.model, up.preset), call),
+    complete: (req, call) => generate<Completion>('completions', completionBody(req, call.model, up.preset), call),
 
     async embed(req, call) {
       const deadline = new Deadline(up.timeoutMs, call.signal);

@@ -29,7 +29,7 @@ export async function readJsonBody<T extends object>(up: Upstream, res: Response
   } catch {
     throw new ProviderError({ provider: up.name, failureClass: 'transient', message: `Provider ${up.name} returned a body that is not JSON` });
   }
-  if (obj.error && !obj.choices && !obj.data) throw providerErrorFromEvent(up.name, obj.error);
+  if (obj.error && !obj.choices && !obj.data) throw providerErrorFromEvent(up.name, obj.error, up.redact);
   const changed = normalizeChoices(obj, up.preset);
   return { body: changed ? (obj as T) : text, parsed: obj as T, usage: normalizeUsage(obj.usage) };
 }

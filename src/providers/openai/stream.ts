@@ -27,6 +27,11 @@ interface RelayState {
 
 function eventHandler(up: Upstream, call: UpstreamCall, s: RelayState) {
   const preset = up.preset;
+  /** Queues a data event for the client; `events` counts them so the relay knows when it has committed. */
+  const emit = (text: string) => {
+    s.out.push(text);
+    s.events++;
+  };
   return (ev: EventSourceMessage) => {
     if (s.done || s.error) return;
     const data = ev.data;
@@ -35,24 +40,19 @@ function eventHandler(up: Upstream, call: UpstreamCall, s: RelayState) {
       s.out.push(DONE_EVENT);
       return;
     }
-    s.events++;
     const hasUsage = HAS_USAGE.test(data) || (preset.usageInChoices && data.includes('"usage"'));
     const hasFinish = HAS_FINISH.test(data);
     if (hasFinish) s.finished = true;
     const needsParse = hasUsage || data.includes('"error"') || data.includes('"id":""') || (hasFinish && preset.finishReasons);
-    if (!needsParse) {
-      s.out.push(`data: ${data}\n\n`);
-      return;
-    }
+    if (!needsParse) return emit(`data: ${data}\n\n`);
     let obj: Record<string, unknown>;
     try {
       obj = JSON.parse(data) as Record<string, unknown>;
     } catch {
-      s.out.push(`data: ${data}\n\n`);
-      return;
+      return emit(`data: ${data}\n\n`);
     }
     if (obj.error && !obj.choices) {
-      s.error = providerErrorFromEvent(up.name, obj.error);
+      s.error = providerErrorFromEvent(up.name, obj.error, up.redact);
       return;
     }
     let changed = normalizeChoices(obj, preset);
@@ -65,7 +65,7 @@ function eventHandler(up: Upstream, call: UpstreamCall, s: RelayState) {
         changed = true;
       }
     }
-    s.out.push(changed ? sseEvent(obj) : `data: ${data}\n\n`);
+    emit(changed ? sseEvent(obj) : `data: ${data}\n\n`);
   };
 }
 
@@ -108,11 +108,16 @@ export async function relayStream(up: Upstream, res: Response, call: UpstreamCal
     }
   };
 
+  let open = true;
   try {
-    while (s.events === 0 && !s.done && !s.error && (await readOnce()));
+    while (s.events === 0 && !s.done && !s.error && (open = await readOnce()));
   } finally {
     deadline.clear();
   }
+  if (s.events === 0 && !s.done && !open && !s.error) {
+    s.error = new ProviderError({ provider: up.name, failureClass: 'truncated', message: `Provider ${up.name} ended the stream without sending anything` });
+  }
+  // Nothing has reached the client yet: fail here, where failover to another target is still possible.
   if (s.error && s.events === 0) {
     reader.cancel().catch(() => {});
     throw s.error;
@@ -138,11 +143,17 @@ export async function relayStream(up: Upstream, res: Response, call: UpstreamCal
       s.out = [];
     },
     async pull(controller) {
-      if (settled) return;
-      const more = await readOnce();
-      if (!more || s.done || s.error) return endOf(controller, !more);
-      if (s.out.length > 0) controller.enqueue(encodeSse(s.out.join('')));
-      s.out = [];
+      // Keep reading until there is something to send: a read may hold only part of an event, or only
+      // the usage chunk the client did not ask for, and a pull that enqueues nothing is not called again.
+      while (!settled) {
+        const more = await readOnce();
+        if (!more || s.done || s.error) return endOf(controller, !more);
+        if (s.out.length > 0) {
+          controller.enqueue(encodeSse(s.out.join('')));
+          s.out = [];
+          return;
+        }
+      }
     },
     cancel() {
       finish(true);

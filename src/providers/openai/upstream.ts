@@ -12,6 +12,8 @@ export interface Upstream {
   timeoutMs: number;
   headers: Record<string, string>;
   url(path: OpenAIPath, model: string): string;
+  /** Removes Dvara's own credentials from upstream text (some providers echo the key they rejected). */
+  redact(text: string): string;
 }
 
 /** The client went away; nothing is sent back and nothing fails over. */
@@ -52,7 +54,7 @@ export function upstreamFailure(up: Upstream, deadline: Deadline, call: Upstream
   if (err instanceof DvaraError) return err;
   if (call.signal.aborted) return new ClientClosedError();
   if (deadline.expired) return timeoutError(up.name, deadline.ms);
-  return networkError(up.name, err);
+  return networkError(up.name, new Error(up.redact(err instanceof Error ? err.message : String(err))));
 }
 
 /** POSTs a JSON body; resolves once a 2xx response's headers arrive, otherwise throws a ProviderError. */
@@ -72,7 +74,7 @@ export async function postJson(up: Upstream, path: OpenAIPath, body: unknown, ca
   if (!res.ok) {
     const text = await res.text().catch(() => '');
     deadline.clear();
-    throw providerErrorFromResponse(up.name, res.status, text, res.headers);
+    throw providerErrorFromResponse(up.name, res.status, up.redact(text), res.headers);
   }
   return res;
 }
