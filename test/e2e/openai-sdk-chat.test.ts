@@ -152,6 +152,8 @@ describe('chat streaming', () => {
     const chunks = chunksOf(text);
     expect(chunks.every((c) => Array.isArray(c.choices) && c.choices.length === 1)).toBe(true);
     expect(chunks.some((c) => c.usage != null)).toBe(false);
+    // The upstream sent "usage":null on every chunk only because Dvara asked for usage; the client did not.
+    expect(chunks.some((c) => 'usage' in c)).toBe(false);
     expect(contentOf(chunks as never)).toBe('Fake reply to: alpha beta gamma');
     expect(fake.last()!.body.stream_options).toEqual({ include_usage: true });
     expect(fake.last()!.headers['x-trace-id']).toBe(res.headers.get('x-trace-id')!);
@@ -170,6 +172,8 @@ describe('chat streaming', () => {
     // Fake: ceil(22 chars / 4) + 3 = 9 prompt; 7 words + 1 = 8 completion.
     expect(last.usage).toMatchObject({ prompt_tokens: 9, completion_tokens: 8, total_tokens: 17 });
     expect(chunks.filter((c) => c.usage != null)).toHaveLength(1);
+    // A client that asked gets OpenAI's exact shape: "usage":null on the other chunks.
+    expect(chunks.slice(0, -1).every((c) => 'usage' in c && c.usage === null)).toBe(true);
     expect(fake.last()!.body.stream_options).toEqual({ include_usage: true });
   });
 

@@ -135,7 +135,7 @@ describe('mock provider via the SDK', () => {
     expect(chunks.at(-1)!.choices[0]!.finish_reason).toBe('tool_calls');
 
     const final = await client.chat.completions.stream(body).finalChatCompletion();
-    const fc = final.choices[0]!.message.tool_calls[0]!;
+    const fc = final.choices[0]!.message.tool_calls![0]!;
     if (fc.type !== 'function') throw new Error('expected a function call');
     expect(JSON.parse(fc.function.arguments)).toEqual(JSON.parse(expected.function.arguments));
   });

@@ -150,7 +150,7 @@ describe('tool calls', () => {
     const final = await runner.finalChatCompletion();
     const choice = final.choices[0]!;
     expect(choice.finish_reason).toBe('tool_calls');
-    const call = choice.message.tool_calls[0]!;
+    const call = choice.message.tool_calls![0]!;
     expect(call.type).toBe('function');
     if (call.type !== 'function') throw new Error('expected a function call');
     expect(call.function.name).toBe('get_weather');

@@ -34,7 +34,10 @@ function eventHandler(up: Upstream, call: UpstreamCall, s: RelayState) {
   };
   return (ev: EventSourceMessage) => {
     if (s.done || s.error) return;
-    const data = ev.data;
+    let data = ev.data;
+    // `"usage":null` on every chunk exists only because Dvara asked for usage; a client that did not ask never
+    // sees it. Quotes inside JSON strings are escaped, so this text can only be the structural field.
+    if (!call.includeUsage && data.includes('"usage":null')) data = data.replace(',"usage":null', '').replace('"usage":null,', '');
     if (data === '[DONE]') {
       s.done = true;
       s.out.push(DONE_EVENT);
