@@ -12,7 +12,6 @@ const program = new Command()
   .name('dvara')
   .description('Dvara: an OpenAI-compatible AI gateway. Point any OpenAI SDK at it and reach every provider.')
   .version(VERSION, '-v, --version')
-  .showHelpAfterError('(run with --help for usage)')
   .exitOverride()
   .addHelpText(
     'after',

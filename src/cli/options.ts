@@ -28,6 +28,6 @@ export function parsePositiveNumber(name: string) {
 /** "30d", "24h", "90m" → milliseconds. */
 export function parseDurationArg(v: string): number {
   const ms = parseDuration(v);
-  if (ms === undefined) throw new InvalidArgumentError('use a duration such as 30d, 24h or 15m.');
+  if (ms === undefined || ms <= 0) throw new InvalidArgumentError('use a positive duration such as 30d, 24h or 15m.');
   return ms;
 }

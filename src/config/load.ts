@@ -17,7 +17,8 @@ export function parseConfig(text: string, env: Record<string, string | undefined
       ok: false,
       issues: doc.errors.map((e) => ({
         path: e.linePos ? `line ${e.linePos[0].line}:${e.linePos[0].col}` : 'yaml',
-        message: e.message.split('\n')[0] ?? e.message,
+        // The position is in the path already; drop the message's own "at line L, column C:" tail.
+        message: (e.message.split('\n')[0] ?? e.message).replace(/\s+at line \d+, column \d+:?$/, ''),
       })),
     };
   }

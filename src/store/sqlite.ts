@@ -34,10 +34,20 @@ export class SqliteStore implements Store {
 
   constructor(readonly url: string) {
     const path = sqlitePath(url);
-    if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
-    this.db = new Database(path, { create: true, strict: true });
-    this.db.exec('PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 5000;');
-    this.migrate();
+    try {
+      if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+      this.db = new Database(path, { create: true, strict: true });
+    } catch (e) {
+      throw new StoreError(`cannot open ${url}: ${e instanceof Error ? e.message : String(e)}`);
+    }
+    try {
+      this.db.exec('PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 5000;');
+      this.migrate();
+    } catch (e) {
+      this.db.close();
+      if (e instanceof StoreError) throw e;
+      throw new StoreError(`cannot use ${url}: ${e instanceof Error ? e.message : String(e)}`);
+    }
     this.dataVersion = this.db.query<{ data_version: number }, []>('PRAGMA data_version');
   }
 

@@ -1,5 +1,6 @@
 // The CLI as users run it: spawned from source, in a temp working directory, with NO_COLOR.
 import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from 'bun:test';
+import { Database } from 'bun:sqlite';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -478,6 +479,31 @@ describe('admin commands read only `store:` from the config', () => {
     expect(r.code).toBe(1);
     expect(lines(r.stderr)).toHaveLength(1);
     expect(r.stderr).toContain('DVARA_TEST_UNSET_STORE_2');
+  });
+
+  test('a store with a newer schema → exit 1 mentioning "newer"', async () => {
+    const file = join(dir, 'future.db');
+    const raw = new Database(file, { create: true });
+    raw.exec('CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)');
+    raw.query('INSERT INTO schema_migrations VALUES (?, ?, ?)').run(999, 'future', Date.now());
+    raw.close();
+    const r = await cli(['tenants', 'list', '--store', `sqlite:${file}`]);
+    expect(r.code).toBe(1);
+    expect(lines(r.stderr)).toHaveLength(1);
+    expect(r.stderr).toContain('newer');
+  });
+
+  test.each([
+    ['a directory', () => mkdtempSync(join(dir, 'a-dir-'))],
+    ['a file that is not a database', () => writeFile('not-a-db.db', 'this is not sqlite\n'.repeat(100))],
+    ['a path under a non-directory', () => join(writeFile('plain-file', 'x'), 'sub', 'x.db')],
+  ])('an unusable store path (%s) is the user\'s error: exit 1, one line naming the store', async (_what, makePath) => {
+    const path = makePath();
+    const r = await cli(['tenants', 'list', '--store', `sqlite:${path}`]);
+    expect(r.code).toBe(1);
+    expect(lines(r.stderr)).toHaveLength(1);
+    expect(r.stderr).toContain(path);
+    expect(r.stderr).not.toContain('internal error');
   });
 
   test('an unsupported store URL → exit 1', async () => {

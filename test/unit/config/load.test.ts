@@ -112,11 +112,9 @@ describe('one broken key of the example → one issue naming exactly that field'
   });
 });
 
-// Bugs: the messages, not the paths, are wrong in these cases (see the final report).
 describe('messages say what is wrong', () => {
   test('a value of the wrong type is not reported as "required"', () => {
-    // BUG: load.ts toIssues() treats every invalid_type as missing because zod 4 issues carry no `input`
-    // (only with reportInput), so `port: eighty` says "required (number)" although the key is present.
+    // Regression: zod 4 issues carry `input` only with reportInput; without it every wrong type read "required".
     const [issue] = issuesOf(parseConfig(breakExample('${DVARA_PORT:-8080}', 'eighty'), {}));
     expect(issue?.path).toBe('server.port');
     expect(issue?.message).not.toMatch(/^required/);
@@ -129,7 +127,7 @@ describe('messages say what is wrong', () => {
   });
 
   test('a bad duration says it is not a duration', () => {
-    // BUG: the union (number | string→duration) swallows the custom message; zod reports "Invalid input".
+    // Regression: a union (number | string→duration) once swallowed this message as "Invalid input".
     const [issue] = issuesOf(parseConfig(breakExample('type: mock', 'type: mock\n    timeout: 5 parsecs'), {}));
     expect(issue?.path).toBe('providers.demo.timeout');
     expect(issue?.message).toContain('not a duration');
@@ -237,6 +235,19 @@ describe('${VAR} interpolation', () => {
     }
   });
 
+  test('values are substituted after parsing: YAML never reinterprets them', () => {
+    const text = 'providers:\n  o: { type: openai, api_key: ${KEY}, organization: ${ORG} }\n  d: { type: mock, headers: { x: ${H} } }\n';
+    const env = { KEY: '123456', ORG: 'a: b # not a comment', H: '{ not: a map }' };
+    const config = configOf(parseConfig(text, env));
+    expect(config.providers.o).toMatchObject({ api_key: '123456', organization: 'a: b # not a comment' });
+    expect(config.providers.d?.headers).toEqual({ x: '{ not: a map }' });
+  });
+
+  test('a default may contain ":" and "/" (store URLs)', () => {
+    const config = configOf(parseConfig('store: ${S:-sqlite:/var/lib/dvara/x.db}\nproviders: { d: { type: mock } }\n', {}));
+    expect(config.store).toBe('sqlite:/var/lib/dvara/x.db');
+  });
+
   test('a value that merely looks like a placeholder is left alone', () => {
     const config = configOf(parseConfig('providers:\n  demo: { type: mock, models: ["$HOME", "${}", "$ {X}"] }\n', {}));
     expect(config.providers.demo?.models).toEqual(['$HOME', '${}', '$ {X}']);
@@ -250,9 +261,12 @@ describe('YAML syntax errors', () => {
   });
 
   test('name the line', () => {
-    // BUG: parseDocument is called with prettyErrors: false, so errors carry no linePos and the path is "yaml".
+    // Regression: with prettyErrors: false the yaml errors carried no linePos, and the path was just "yaml".
     const issues = issuesOf(parseConfig('providers:\n  demo: { type: mock }\nserver:\n  port: [1, 2\nroutes: []\n', {}));
-    expect(issues.some((i) => /line \d+/.test(`${i.path} ${i.message}`)), JSON.stringify(issues)).toBe(true);
+    const lineNumbers = issues.flatMap((i) => [...`${i.path} ${i.message}`.matchAll(/line (\d+)/g)].map((m) => Number(m[1])));
+    expect(lineNumbers.length, JSON.stringify(issues)).toBeGreaterThan(0);
+    // The unclosed "[" is on line 4; YAML notices at line 4 or where the next key starts (line 5).
+    for (const n of lineNumbers) expect([4, 5]).toContain(n);
   });
 
   test('duplicate keys are an error', () => {
