@@ -16,22 +16,15 @@ const toolCall = z.looseObject({
   function: z.looseObject({ name: z.string().min(1), arguments: z.string() }),
 });
 
-const message = z
-  .looseObject({
-    role: z.enum(['system', 'developer', 'user', 'assistant', 'tool', 'function']),
-    content: content.optional(),
-    name: z.string().optional(),
-    tool_calls: z.array(toolCall).nullish(),
-    tool_call_id: z.string().optional(),
-  })
-  .superRefine((m, ctx) => {
-    if (m.role === 'tool' && !m.tool_call_id) {
-      ctx.addIssue({ code: 'custom', path: ['tool_call_id'], message: 'required for role "tool"' });
-    }
-    if ((m.role === 'user' || m.role === 'system' || m.role === 'developer' || m.role === 'tool') && (m.content === undefined || m.content === null)) {
-      ctx.addIssue({ code: 'custom', path: ['content'], message: `required for role "${m.role}"` });
-    }
-  });
+const requiredContent = z.union([z.string(), z.array(contentPart)]);
+
+// Declarative per role (no refinements), so z.compile can generate a fast path for the whole body.
+const message = z.discriminatedUnion('role', [
+  z.looseObject({ role: z.enum(['system', 'developer', 'user']), content: requiredContent, name: z.string().optional() }),
+  z.looseObject({ role: z.literal('assistant'), content: content.optional(), name: z.string().optional(), tool_calls: z.array(toolCall).nullish() }),
+  z.looseObject({ role: z.literal('tool'), content: requiredContent, tool_call_id: z.string().min(1) }),
+  z.looseObject({ role: z.literal('function'), content: content.optional(), name: z.string().min(1) }),
+]);
 
 const tool = z.looseObject({
   type: z.literal('function'),
@@ -66,7 +59,7 @@ const streamFields = {
   stream_options: z.looseObject({ include_usage: z.boolean().optional() }).nullish(),
 };
 
-const chatSchema = z.looseObject({
+export const chatSchema = z.looseObject({
   model: z.string().min(1),
   messages: z.array(message).min(1),
   ...streamFields,
@@ -89,7 +82,7 @@ const promptInput = z.union([z.string(), z.array(z.string()).min(1), tokenArray,
   error: 'must be a string, an array of strings, an array of token ids, or an array of token-id arrays',
 });
 
-const completionSchema = z.looseObject({
+export const completionSchema = z.looseObject({
   model: z.string().min(1),
   prompt: promptInput,
   ...streamFields,
@@ -98,7 +91,7 @@ const completionSchema = z.looseObject({
   temperature: z.number().min(0).max(2).nullish(),
 });
 
-const embeddingSchema = z.looseObject({
+export const embeddingSchema = z.looseObject({
   model: z.string().min(1),
   input: promptInput,
   encoding_format: z.enum(['float', 'base64']).optional(),
@@ -111,19 +104,33 @@ function paramName(path: ReadonlyArray<PropertyKey>): string {
   return path.reduce<string>((acc, p) => (typeof p === 'number' ? `${acc}[${p}]` : acc ? `${acc}.${String(p)}` : String(p)), '');
 }
 
+function valueAt(body: unknown, path: ReadonlyArray<PropertyKey>): unknown {
+  let v: unknown = body;
+  for (const key of path) v = v && typeof v === 'object' ? (v as Record<PropertyKey, unknown>)[key] : undefined;
+  return v;
+}
+
 function validate<T>(schema: z.ZodType, body: unknown): T {
   if (!body || typeof body !== 'object' || Array.isArray(body)) {
     throw new DvaraError('INVALID_REQUEST', 'Request body must be a JSON object');
   }
-  const r = schema.safeParse(body, { reportInput: true });
+  const r = schema.safeParse(body);
   if (r.success) return body as T; // the original object: unknown fields and key order intact
   const issue = r.error.issues[0]!;
   const param = paramName(issue.path);
-  const missing = issue.code === 'invalid_type' && issue.input === undefined;
+  // An absent value fails as a type (or, for a union such as content, as every option): say it is missing.
+  // The body itself is asked, since union issues do not carry their input.
+  const missing = (issue.code === 'invalid_type' || issue.code === 'invalid_union') && valueAt(body, issue.path) === undefined;
   const message = missing ? `Missing required field: ${param}` : `Invalid ${param || 'body'}: ${issue.message}`;
   throw new DvaraError('INVALID_REQUEST', message, { param: param || null });
 }
 
-export const validateChat = (body: unknown) => validate<ChatRequest>(chatSchema, body);
-export const validateCompletion = (body: unknown) => validate<CompletionRequest>(completionSchema, body);
-export const validateEmbedding = (body: unknown) => validate<EmbeddingRequest>(embeddingSchema, body);
+// Compiled once at load: a generated fast path for valid bodies (the hot path), the runtime parser for
+// invalid ones, so error messages stay exact. test/unit/protocols/openai/validate.test.ts keeps them compilable.
+const compiledChat = z.compile(chatSchema);
+const compiledCompletion = z.compile(completionSchema);
+const compiledEmbedding = z.compile(embeddingSchema);
+
+export const validateChat = (body: unknown) => validate<ChatRequest>(compiledChat, body);
+export const validateCompletion = (body: unknown) => validate<CompletionRequest>(compiledCompletion, body);
+export const validateEmbedding = (body: unknown) => validate<EmbeddingRequest>(compiledEmbedding, body);

@@ -1,0 +1,3 @@
+module dvara/loadgen
+
+go 1.22

@@ -1,0 +1,88 @@
+// The baseline systems under test: `direct` (no gateway), `floor` (a bare Bun pass-through) and `dvara`
+// (the compiled binary with a realistic config). Peers live in ./peers/.
+import { join } from 'node:path';
+import { killTree, spawnPinned, waitReady } from './process.ts';
+import type { Prepared, RunningSystem, StartContext, SystemSpec } from './types.ts';
+
+const ROOT = join(import.meta.dir, '..', '..');
+const BUN = process.execPath;
+const CHAT = '/v1/chat/completions';
+
+export const direct: SystemSpec = {
+  name: 'direct',
+  label: 'client → mock upstream, no gateway (the reference every "added" figure subtracts)',
+  async prepare(): Promise<Prepared> {
+    return { ok: true, version: '-' };
+  },
+  async start(ctx: StartContext): Promise<RunningSystem> {
+    // Nothing to start: the mock itself. Its pid is not the system's, so CPU/RSS figures are not reported.
+    return { baseUrl: ctx.upstreamUrl, chatPath: CHAT, headers: { authorization: 'Bearer sk-bench' }, model: 'gpt-4o', pid: 0, stop: async () => {} };
+  },
+};
+
+export const floor: SystemSpec = {
+  name: 'floor',
+  label: 'a minimal Bun pass-through proxy: the least any Bun gateway can add',
+  async prepare(): Promise<Prepared> {
+    return { ok: true, version: `bun ${Bun.version}` };
+  },
+  async start(ctx: StartContext): Promise<RunningSystem> {
+    const proc = spawnPinned(ctx.cpus, [BUN, join(ROOT, 'scripts/bench/floor.ts'), '--port', String(ctx.port), '--upstream', ctx.upstreamUrl], {
+      logFile: join(ctx.workDir, 'floor.log'),
+    });
+    const sys: RunningSystem = {
+      baseUrl: `http://127.0.0.1:${ctx.port}`,
+      chatPath: CHAT,
+      headers: { authorization: 'Bearer sk-bench' },
+      model: 'gpt-4o',
+      pid: proc.pid,
+      stop: () => killTree(proc.pid),
+    };
+    await waitReady(sys);
+    return sys;
+  },
+};
+
+const DVARA = join(ROOT, 'dist', 'dvara');
+
+async function dvaraCli(args: string[]): Promise<string> {
+  const p = Bun.spawn([DVARA, ...args], { stdout: 'pipe', stderr: 'pipe', env: { ...process.env, NO_COLOR: '1' } });
+  const [out, err, code] = await Promise.all([new Response(p.stdout).text(), new Response(p.stderr).text(), p.exited]);
+  if (code !== 0) throw new Error(`dvara ${args.join(' ')} failed: ${err.trim()}`);
+  return out;
+}
+
+export const dvara: SystemSpec = {
+  name: 'dvara',
+  label: 'the compiled dvara binary: key auth, routing through the family table (gpt-4o → openai)',
+  async prepare(): Promise<Prepared> {
+    const build = Bun.spawnSync(['npm', 'run', '-s', 'build'], { cwd: ROOT, stdout: 'pipe', stderr: 'pipe' });
+    if (build.exitCode !== 0) return { ok: false, reason: `npm run build failed: ${build.stderr.toString().trim().slice(-300)}` };
+    return { ok: true, version: (await dvaraCli(['--version'])).trim() };
+  },
+  async start(ctx: StartContext): Promise<RunningSystem> {
+    const store = `sqlite:${join(ctx.workDir, 'dvara.db')}`;
+    const config = join(ctx.workDir, 'dvara.yaml');
+    await Bun.write(
+      config,
+      `server: { host: 127.0.0.1, port: ${ctx.port} }
+store: ${store}
+providers:
+  openai: { type: openai, api_key: sk-bench, base_url: "${ctx.upstreamUrl}/v1" }
+`,
+    );
+    await dvaraCli(['tenants', 'add', 'bench', '--store', store]);
+    const key = JSON.parse(await dvaraCli(['keys', 'create', '--tenant', 'bench', '--json', '--store', store])) as { key: string };
+    const proc = spawnPinned(ctx.cpus, [DVARA, 'serve', '-c', config], { logFile: join(ctx.workDir, 'dvara.log') });
+    const sys: RunningSystem = {
+      baseUrl: `http://127.0.0.1:${ctx.port}`,
+      chatPath: CHAT,
+      headers: { authorization: `Bearer ${key.key}` },
+      model: 'gpt-4o',
+      pid: proc.pid,
+      stop: () => killTree(proc.pid),
+    };
+    await waitReady(sys);
+    return sys;
+  },
+};
