@@ -6,7 +6,7 @@ import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { cpus, freemem, totalmem, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Loadgen } from './loadgen.ts';
-import { killTree, spawnPinned } from './process.ts';
+import { killTree, spawnPinned } from './proc.ts';
 import { markdownTable, table, verdicts, verdictText, type RunReport, type SystemReport } from './report.ts';
 import { runScenarios, writeBodies, type Plan } from './scenarios.ts';
 import { direct, dvara, floor } from './systems.ts';
@@ -92,7 +92,7 @@ async function main(): Promise<number> {
 
   const lg = await Loadgen.build(cacheDir, LOAD_CPUS);
   const mockPort = await freePort();
-  const mock = spawnPinned(LOAD_CPUS, [process.execPath, join(import.meta.dir, 'mock-upstream.ts'), '--port', String(mockPort)], { logFile: join(work, 'mock.log') });
+  const mock = spawnPinned({ cpus: LOAD_CPUS, cmd: [process.execPath, join(import.meta.dir, 'mock-upstream.ts'), '--port', String(mockPort)], logFile: join(work, 'mock.log') });
   const upstreamUrl = `http://127.0.0.1:${mockPort}`;
   for (let i = 0; i < 100 && !(await fetch(`${upstreamUrl}/v1/models`).then((r) => r.ok, () => false)); i++) await Bun.sleep(50);
   const bodies = await writeBodies(work, 'gpt-4o', plan.sweepSizes);

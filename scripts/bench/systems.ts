@@ -1,7 +1,7 @@
 // The baseline systems under test: `direct` (no gateway), `floor` (a bare Bun pass-through) and `dvara`
 // (the compiled binary with a realistic config). Peers live in ./peers/.
 import { join } from 'node:path';
-import { killTree, spawnPinned, waitReady } from './process.ts';
+import { killTree, spawnPinned, waitReady } from './proc.ts';
 import type { Prepared, RunningSystem, StartContext, SystemSpec } from './types.ts';
 
 const ROOT = join(import.meta.dir, '..', '..');
@@ -27,9 +27,8 @@ export const floor: SystemSpec = {
     return { ok: true, version: `bun ${Bun.version}` };
   },
   async start(ctx: StartContext): Promise<RunningSystem> {
-    const proc = spawnPinned(ctx.cpus, [BUN, join(ROOT, 'scripts/bench/floor.ts'), '--port', String(ctx.port), '--upstream', ctx.upstreamUrl], {
-      logFile: join(ctx.workDir, 'floor.log'),
-    });
+    const logFile = join(ctx.workDir, 'floor.log');
+    const proc = spawnPinned({ cpus: ctx.cpus, cmd: [BUN, join(ROOT, 'scripts/bench/floor.ts'), '--port', String(ctx.port), '--upstream', ctx.upstreamUrl], logFile });
     const sys: RunningSystem = {
       baseUrl: `http://127.0.0.1:${ctx.port}`,
       chatPath: CHAT,
@@ -38,7 +37,7 @@ export const floor: SystemSpec = {
       pid: proc.pid,
       stop: () => killTree(proc.pid),
     };
-    await waitReady(sys);
+    await waitReady({ url: sys.baseUrl + sys.chatPath, headers: sys.headers, model: sys.model, proc, logFile });
     return sys;
   },
 };
@@ -73,7 +72,8 @@ providers:
     );
     await dvaraCli(['tenants', 'add', 'bench', '--store', store]);
     const key = JSON.parse(await dvaraCli(['keys', 'create', '--tenant', 'bench', '--json', '--store', store])) as { key: string };
-    const proc = spawnPinned(ctx.cpus, [DVARA, 'serve', '-c', config], { logFile: join(ctx.workDir, 'dvara.log') });
+    const logFile = join(ctx.workDir, 'dvara.log');
+    const proc = spawnPinned({ cpus: ctx.cpus, cmd: [DVARA, 'serve', '-c', config], logFile });
     const sys: RunningSystem = {
       baseUrl: `http://127.0.0.1:${ctx.port}`,
       chatPath: CHAT,
@@ -82,7 +82,7 @@ providers:
       pid: proc.pid,
       stop: () => killTree(proc.pid),
     };
-    await waitReady(sys);
+    await waitReady({ url: sys.baseUrl + sys.chatPath, headers: sys.headers, model: sys.model, proc, logFile });
     return sys;
   },
 };

@@ -5,7 +5,7 @@ import { createHash } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Prepared, RunningSystem, StartContext, SystemSpec } from '../types.ts';
-import { lastLines, run, spawnPinned, stopper, waitReady, which } from './proc.ts';
+import { lastLines, run, spawnPinned, stopper, waitReady, which } from '../proc.ts';
 
 const SRC_DIR = join(import.meta.dir, 'bifrost');
 const SRC_FILES = ['main.go', 'go.mod', 'go.sum'];

@@ -3,7 +3,7 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Prepared, RunningSystem, StartContext, SystemSpec } from '../types.ts';
-import { lastLines, run, spawnPinned, stopper, waitReady, which } from './proc.ts';
+import { lastLines, run, spawnPinned, stopper, waitReady, which } from '../proc.ts';
 
 /**
  * Pinned: newer releases' `[proxy]` extra requires packages the index here does not serve (1.110.x needs

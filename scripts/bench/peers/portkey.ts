@@ -3,7 +3,7 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Prepared, RunningSystem, StartContext, SystemSpec } from '../types.ts';
-import { lastLines, run, spawnPinned, stopper, waitReady, which } from './proc.ts';
+import { lastLines, run, spawnPinned, stopper, waitReady, which } from '../proc.ts';
 
 export const PORTKEY_VERSION = '1.15.2';
 /** Its SSE streaming needs this @hono/node-server (later releases buffer the stream); forced with overrides. */

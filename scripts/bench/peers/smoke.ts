@@ -9,7 +9,7 @@ import type { SystemSpec } from '../types.ts';
 import { bifrostCore } from './bifrost.ts';
 import { litellm } from './litellm.ts';
 import { portkey } from './portkey.ts';
-import { chatBody, isAlive, processTree } from './proc.ts';
+import { chatBody, isAlive, processTree } from '../proc.ts';
 
 const ALL: Record<string, SystemSpec> = { portkey, litellm, bifrost: bifrostCore };
 const args = process.argv.slice(2);

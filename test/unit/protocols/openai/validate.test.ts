@@ -23,7 +23,7 @@ describe('inbound validation', () => {
 
   test('a valid body is returned as the same object (unknown fields intact)', () => {
     const body = { model: 'm', messages: [{ role: 'user', content: 'hi' }], metadata: { a: 1 } };
-    expect(validateChat(body)).toBe(body);
+    expect(validateChat(body) as unknown).toBe(body);
   });
 
   test('role-specific requirements name the field', () => {
@@ -34,7 +34,7 @@ describe('inbound validation', () => {
 
   test('an assistant turn with tool calls and no content is valid', () => {
     const body = { model: 'm', messages: [{ role: 'user', content: 'q' }, { role: 'assistant', content: null, tool_calls: [{ id: 'c', type: 'function', function: { name: 'f', arguments: '{}' } }] }, { role: 'tool', tool_call_id: 'c', content: 'r' }] };
-    expect(validateChat(body)).toBe(body);
+    expect(validateChat(body) as unknown).toBe(body);
   });
 
   test('a wrong type is not called missing', () => {
