@@ -65,6 +65,8 @@ export function registerServe(program: Command): void {
       const providers = Object.entries(config.providers).map(([n, p]) => `${n} (${p.type})`).join(', ');
       console.log(`dvara ${VERSION} listening on ${gateway.url} · providers: ${providers} · store: ${url}`);
       await bootstrapFirstKey(store, config, gateway.url);
+      // Release what parsing config and loading modules left behind before traffic arrives.
+      Bun.gc(true);
 
       let stopping = false;
       const shutdown = async (signal: string) => {

@@ -13,7 +13,7 @@ import { Deadline, postJson, type OpenAIPath, type Upstream } from './upstream.t
 export function createOpenAIAdapter(up: Upstream, type: string, models: readonly string[]): ProviderAdapter {
   /** Chat and legacy completions share one shape: JSON, or an SSE stream to relay. */
   async function generate<T extends { model: string }>(path: OpenAIPath, body: Record<string, unknown>, call: UpstreamCall): Promise<JsonResult<T> | StreamResult> {
-    const deadline = new Deadline(up.timeoutMs, call.signal);
+    const deadline = new Deadline(up.timeoutMs);
     const res = await postJson(up, path, body, call, deadline);
     if (body.stream === true) return relayStream(up, res, call, deadline);
     const r = await readJsonBody<T>(up, res, call, deadline);
@@ -28,7 +28,7 @@ export function createOpenAIAdapter(up: Upstream, type: string, models: readonly
     complete: (req, call) => generate<Completion>('completions', completionBody(req, call.model, up.preset), call),
 
     async embed(req, call) {
-      const deadline = new Deadline(up.timeoutMs, call.signal);
+      const deadline = new Deadline(up.timeoutMs);
       const { body, encodeLocally } = embeddingBody(req, call.model, up.preset);
       const res = await postJson(up, 'embeddings', body, call, deadline);
       const r = await readJsonBody<EmbeddingResponse>(up, res, call, deadline);

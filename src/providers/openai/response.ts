@@ -16,7 +16,7 @@ export interface ParsedBody<T> {
 export async function readJsonBody<T extends object>(up: Upstream, res: Response, call: UpstreamCall, deadline: Deadline): Promise<ParsedBody<T>> {
   let text: string;
   try {
-    text = await res.text();
+    text = await deadline.race(res.text());
   } catch (err) {
     throw upstreamFailure(up, deadline, call, err);
   } finally {

@@ -97,7 +97,8 @@ export async function relayStream(up: Upstream, res: Response, call: UpstreamCal
   /** One network read; false when the upstream has ended. Failures become `s.error`. */
   const readOnce = async (): Promise<boolean> => {
     try {
-      const r = await reader.read();
+      // Until the first event the deadline applies; an expired wait cancels the read (and the upstream call).
+      const r = settledFirst ? await reader.read() : await deadline.race(reader.read());
       if (r.done) {
         parser.feed(decoder.decode());
         parser.reset({ consume: true });
@@ -112,10 +113,13 @@ export async function relayStream(up: Upstream, res: Response, call: UpstreamCal
   };
 
   let open = true;
+  let settledFirst = false;
   try {
     while (s.events === 0 && !s.done && !s.error && (open = await readOnce()));
   } finally {
+    settledFirst = true;
     deadline.clear();
+    if (deadline.expired) reader.cancel().catch(() => {});
   }
   if (s.events === 0 && !s.done && !open && !s.error) {
     s.error = new ProviderError({ provider: up.name, failureClass: 'truncated', message: `Provider ${up.name} ended the stream without sending anything` });

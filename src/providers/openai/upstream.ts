@@ -23,29 +23,70 @@ export class ClientClosedError extends DvaraError {
   }
 }
 
+/** Deadlines in force; one shared sweeper checks them, instead of a timer per request. */
+const active = new Set<Deadline>();
+const SWEEP_MS = 50;
+let sweeper: ReturnType<typeof setInterval> | undefined;
+
+function sweep(): void {
+  const now = performance.now();
+  for (const d of active) if (d.expiresAt <= now) d.expire();
+  if (active.size === 0) {
+    clearInterval(sweeper);
+    sweeper = undefined;
+  }
+}
+
+class DeadlineExpired extends Error {}
+
 /**
- * Time allowed for the upstream to start answering. Cleared at the first byte of a stream or at the end of
+ * Time allowed for the upstream to start answering. Cleared at the first event of a stream or at the end of
  * a JSON body, so a long stream is not cut by it.
+ *
+ * Cost matters here, on every request: in Bun a timer, an AbortController or an AbortSignal.any per request
+ * cost several microseconds and 15-20 MiB of RSS at 64 concurrent requests (docs/benchmarks.md). So the
+ * upstream fetch carries the client's own signal (a client that leaves aborts it natively), one shared
+ * sweeper checks expiry every 50 ms, and an expired wait is abandoned: the caller gets PROVIDER_TIMEOUT (and
+ * can fail over) at once, and the late response is discarded when it arrives.
  */
 export class Deadline {
-  private readonly controller = new AbortController();
-  private readonly timer: ReturnType<typeof setTimeout>;
-  readonly signal: AbortSignal;
+  readonly expiresAt: number;
+  expired = false;
+  private onExpire: (() => void) | null = null;
 
-  constructor(
-    readonly ms: number,
-    clientSignal: AbortSignal,
-  ) {
-    this.timer = setTimeout(() => this.controller.abort(), ms);
-    this.signal = AbortSignal.any([clientSignal, this.controller.signal]);
+  constructor(readonly ms: number) {
+    this.expiresAt = performance.now() + ms;
+    active.add(this);
+    if (!sweeper) {
+      sweeper = setInterval(sweep, SWEEP_MS);
+      sweeper.unref?.();
+    }
   }
 
-  get expired(): boolean {
-    return this.controller.signal.aborted;
+  /** `work`, unless the deadline passes first; then rejects, and `discard` gets the late result. */
+  race<T>(work: Promise<T>, discard: (late: T) => void = () => {}): Promise<T> {
+    if (this.expired) {
+      work.then(discard, () => {});
+      return Promise.reject(new DeadlineExpired());
+    }
+    return new Promise<T>((resolve, reject) => {
+      this.onExpire = () => {
+        work.then(discard, () => {});
+        reject(new DeadlineExpired());
+      };
+      work.then(resolve, reject);
+    });
+  }
+
+  expire(): void {
+    this.expired = true;
+    active.delete(this);
+    this.onExpire?.();
   }
 
   clear(): void {
-    clearTimeout(this.timer);
+    active.delete(this);
+    this.onExpire = null;
   }
 }
 
@@ -61,18 +102,21 @@ export function upstreamFailure(up: Upstream, deadline: Deadline, call: Upstream
 export async function postJson(up: Upstream, path: OpenAIPath, body: unknown, call: UpstreamCall, deadline: Deadline): Promise<Response> {
   let res: Response;
   try {
-    res = await fetch(up.url(path, call.model), {
-      method: 'POST',
-      headers: { ...up.headers, 'x-trace-id': call.traceId },
-      body: JSON.stringify(body),
-      signal: deadline.signal,
-    });
+    res = await deadline.race(
+      fetch(up.url(path, call.model), {
+        method: 'POST',
+        headers: { ...up.headers, 'x-trace-id': call.traceId },
+        body: JSON.stringify(body),
+        signal: call.signal,
+      }),
+      (late) => void late.body?.cancel().catch(() => {}),
+    );
   } catch (err) {
     deadline.clear();
     throw upstreamFailure(up, deadline, call, err);
   }
   if (!res.ok) {
-    const text = await res.text().catch(() => '');
+    const text = await deadline.race(res.text()).catch(() => '');
     deadline.clear();
     throw providerErrorFromResponse(up.name, res.status, up.redact(text), res.headers);
   }
