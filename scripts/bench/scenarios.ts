@@ -88,9 +88,10 @@ export async function runScenarios(
   const measured = sys.pid > 0;
   const r: SystemResults = {};
 
+  // Idle: started and ready (it has answered one request), before any load.
+  const idle = measured ? rssMiB(sys.pid) : 0;
   // Warm up the system (JIT, connection pools) before anything is recorded.
   await lg.run<LoadResult>({ ...base, bodyFile: chat, mode: 'closed', concurrency: 8, duration: '2s', warmup: '0s' });
-  const idle = measured ? rssMiB(sys.pid) : 0;
   let peak = idle;
 
   log('latency at c=1');

@@ -46,6 +46,18 @@ export interface StreamResult {
   usage: Promise<UsageReport>;
 }
 
+/** An inbound Anthropic Messages body (POST /v1/messages), forwarded natively to adapters that speak it. */
+export interface NativeMessagesRequest {
+  model: string;
+  stream?: boolean;
+  [k: string]: unknown;
+}
+
+/** Extra for native calls: client headers the upstream must see (anthropic-beta, anthropic-version). */
+export interface NativeCall extends UpstreamCall {
+  headers: Record<string, string>;
+}
+
 export interface ProviderAdapter {
   /** The configured provider name (also its model prefix). */
   readonly name: string;
@@ -56,4 +68,12 @@ export interface ProviderAdapter {
   chat(req: ChatRequest, call: UpstreamCall): Promise<JsonResult<ChatCompletion> | StreamResult>;
   complete?(req: CompletionRequest, call: UpstreamCall): Promise<JsonResult<Completion> | StreamResult>;
   embed?(req: EmbeddingRequest, call: UpstreamCall): Promise<JsonResult<EmbeddingResponse>>;
+  /**
+   * Native Anthropic Messages passthrough, for adapters whose upstream speaks it: the body goes upstream with
+   * only the model rewritten, and a stream's body is Anthropic's own SSE bytes (not OpenAI's), with usage
+   * sniffed on the way. The /v1/messages front door uses it when present, else translates via `chat`.
+   */
+  messages?(req: NativeMessagesRequest, call: NativeCall): Promise<JsonResult<unknown> | StreamResult>;
+  /** Native POST /v1/messages/count_tokens. */
+  countTokens?(req: NativeMessagesRequest, call: NativeCall): Promise<JsonResult<{ input_tokens: number }>>;
 }

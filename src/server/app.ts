@@ -14,7 +14,7 @@ import {
 import { KeyAuthenticator } from './auth.ts';
 import { errorResponse, jsonResponse, newContext, type RequestContext } from './context.ts';
 import { DvaraError } from './errors.ts';
-import { ClientClosedError } from '../providers/openai/upstream.ts';
+import { ClientClosedError } from '../providers/upstream-call.ts';
 
 export interface Gateway {
   server: Server<undefined>;

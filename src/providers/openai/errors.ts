@@ -89,12 +89,3 @@ export function providerErrorFromEvent(provider: string, error: unknown, redact:
     message: clientFault ? message : `Provider ${provider} failed: ${message}`,
   });
 }
-
-export function networkError(provider: string, err: unknown): ProviderError {
-  const reason = err instanceof Error ? err.message : String(err);
-  return new ProviderError({ provider, failureClass: 'transient', message: `Could not reach provider ${provider}: ${reason}` });
-}
-
-export function timeoutError(provider: string, ms: number): ProviderError {
-  return new ProviderError({ provider, failureClass: 'timeout', message: `Provider ${provider} did not answer within ${ms} ms` });
-}

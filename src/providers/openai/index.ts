@@ -4,7 +4,8 @@ import type { JsonResult, ProviderAdapter, StreamResult, UpstreamCall } from '..
 import { chatBody, completionBody, embeddingBody } from './request.ts';
 import { readJsonBody } from './response.ts';
 import { relayStream } from './stream.ts';
-import { Deadline, postJson, type OpenAIPath, type Upstream } from './upstream.ts';
+import { Deadline } from '../upstream-call.ts';
+import { postJson, type OpenAIPath, type Upstream } from './upstream.ts';
 
 /**
  * The adapter for OpenAI and every OpenAI-compatible provider: the inbound body is forwarded with the

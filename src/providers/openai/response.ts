@@ -2,7 +2,8 @@ import type { Usage } from '../../protocols/openai/types.ts';
 import { ProviderError } from '../errors.ts';
 import { providerErrorFromEvent } from './errors.ts';
 import { normalizeChoices, normalizeUsage } from './normalize.ts';
-import { upstreamFailure, type Deadline, type Upstream } from './upstream.ts';
+import type { Deadline } from '../upstream-call.ts';
+import { upstreamFailure, type Upstream } from './upstream.ts';
 import type { UpstreamCall } from '../types.ts';
 
 export interface ParsedBody<T> {

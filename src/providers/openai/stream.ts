@@ -6,7 +6,8 @@ import type { StreamResult, UpstreamCall, UsageReport } from '../types.ts';
 import { ProviderError } from '../errors.ts';
 import { providerErrorFromEvent } from './errors.ts';
 import { normalizeChoices, normalizeUsage } from './normalize.ts';
-import { upstreamFailure, type Deadline, type Upstream } from './upstream.ts';
+import type { Deadline } from '../upstream-call.ts';
+import { upstreamFailure, type Upstream } from './upstream.ts';
 
 // Relays an OpenAI-format SSE stream from a compatible upstream, event by event, as it arrives.
 // Most events pass through as their original text; only events that carry usage, an error or a

@@ -1,7 +1,7 @@
 import type { Preset } from '../openai-compatible/presets.ts';
 import type { UpstreamCall } from '../types.ts';
-import { DvaraError } from '../../server/errors.ts';
-import { networkError, providerErrorFromResponse, timeoutError } from './errors.ts';
+import { callFailure, type Deadline } from '../upstream-call.ts';
+import { providerErrorFromResponse } from './errors.ts';
 
 export type OpenAIPath = 'chat/completions' | 'completions' | 'embeddings';
 
@@ -14,88 +14,6 @@ export interface Upstream {
   url(path: OpenAIPath, model: string): string;
   /** Removes Dvara's own credentials from upstream text (some providers echo the key they rejected). */
   redact(text: string): string;
-}
-
-/** The client went away; nothing is sent back and nothing fails over. */
-export class ClientClosedError extends DvaraError {
-  constructor() {
-    super('INVALID_REQUEST', 'client closed the request', { status: 499 });
-  }
-}
-
-/** Deadlines in force; one shared sweeper checks them, instead of a timer per request. */
-const active = new Set<Deadline>();
-const SWEEP_MS = 50;
-let sweeper: ReturnType<typeof setInterval> | undefined;
-
-function sweep(): void {
-  const now = performance.now();
-  for (const d of active) if (d.expiresAt <= now) d.expire();
-  if (active.size === 0) {
-    clearInterval(sweeper);
-    sweeper = undefined;
-  }
-}
-
-class DeadlineExpired extends Error {}
-
-/**
- * Time allowed for the upstream to start answering. Cleared at the first event of a stream or at the end of
- * a JSON body, so a long stream is not cut by it.
- *
- * Cost matters here, on every request: in Bun a timer, an AbortController or an AbortSignal.any per request
- * cost several microseconds and 15-20 MiB of RSS at 64 concurrent requests (docs/benchmarks.md). So the
- * upstream fetch carries the client's own signal (a client that leaves aborts it natively), one shared
- * sweeper checks expiry every 50 ms, and an expired wait is abandoned: the caller gets PROVIDER_TIMEOUT (and
- * can fail over) at once, and the late response is discarded when it arrives.
- */
-export class Deadline {
-  readonly expiresAt: number;
-  expired = false;
-  private onExpire: (() => void) | null = null;
-
-  constructor(readonly ms: number) {
-    this.expiresAt = performance.now() + ms;
-    active.add(this);
-    if (!sweeper) {
-      sweeper = setInterval(sweep, SWEEP_MS);
-      sweeper.unref?.();
-    }
-  }
-
-  /** `work`, unless the deadline passes first; then rejects, and `discard` gets the late result. */
-  race<T>(work: Promise<T>, discard: (late: T) => void = () => {}): Promise<T> {
-    if (this.expired) {
-      work.then(discard, () => {});
-      return Promise.reject(new DeadlineExpired());
-    }
-    return new Promise<T>((resolve, reject) => {
-      this.onExpire = () => {
-        work.then(discard, () => {});
-        reject(new DeadlineExpired());
-      };
-      work.then(resolve, reject);
-    });
-  }
-
-  expire(): void {
-    this.expired = true;
-    active.delete(this);
-    this.onExpire?.();
-  }
-
-  clear(): void {
-    active.delete(this);
-    this.onExpire = null;
-  }
-}
-
-/** Maps a failure while talking to the upstream onto the error the client and failover should see. */
-export function upstreamFailure(up: Upstream, deadline: Deadline, call: UpstreamCall, err: unknown): DvaraError {
-  if (err instanceof DvaraError) return err;
-  if (call.signal.aborted) return new ClientClosedError();
-  if (deadline.expired) return timeoutError(up.name, deadline.ms);
-  return networkError(up.name, new Error(up.redact(err instanceof Error ? err.message : String(err))));
 }
 
 /** POSTs a JSON body; resolves once a 2xx response's headers arrive, otherwise throws a ProviderError. */
@@ -121,4 +39,9 @@ export async function postJson(up: Upstream, path: OpenAIPath, body: unknown, ca
     throw providerErrorFromResponse(up.name, res.status, up.redact(text), res.headers);
   }
   return res;
+}
+
+/** A failure while talking to this upstream, with Dvara's credentials kept out of the message. */
+export function upstreamFailure(up: Upstream, deadline: Deadline, call: UpstreamCall, err: unknown) {
+  return callFailure(up.name, deadline, call.signal, err, up.redact);
 }

@@ -1,0 +1,95 @@
+// What every provider adapter needs around an upstream HTTP call, whatever its wire format: the time allowed
+// for the first byte, the client leaving, and mapping transport failures onto Dvara's errors.
+import { DvaraError } from '../server/errors.ts';
+import { ProviderError } from './errors.ts';
+
+export function networkError(provider: string, reason: string): ProviderError {
+  return new ProviderError({ provider, failureClass: 'transient', message: `Could not reach provider ${provider}: ${reason}` });
+}
+
+export function timeoutError(provider: string, ms: number): ProviderError {
+  return new ProviderError({ provider, failureClass: 'timeout', message: `Provider ${provider} did not answer within ${ms} ms` });
+}
+
+/** The client went away; nothing is sent back and nothing fails over. */
+export class ClientClosedError extends DvaraError {
+  constructor() {
+    super('INVALID_REQUEST', 'client closed the request', { status: 499 });
+  }
+}
+
+/** Deadlines in force; one shared sweeper checks them, instead of a timer per request. */
+const active = new Set<Deadline>();
+const SWEEP_MS = 50;
+let sweeper: ReturnType<typeof setInterval> | undefined;
+
+function sweep(): void {
+  const now = performance.now();
+  for (const d of active) if (d.expiresAt <= now) d.expire();
+  if (active.size === 0) {
+    clearInterval(sweeper);
+    sweeper = undefined;
+  }
+}
+
+class DeadlineExpired extends Error {}
+
+/**
+ * Time allowed for the upstream to start answering. Cleared at the first event of a stream or at the end of
+ * a JSON body, so a long stream is not cut by it.
+ *
+ * Cost matters here, on every request: in Bun a timer, an AbortController or an AbortSignal.any per request
+ * cost several microseconds and 15-20 MiB of RSS at 64 concurrent requests (docs/benchmarks.md). So the
+ * upstream fetch carries the client's own signal (a client that leaves aborts it natively), one shared
+ * sweeper checks expiry every 50 ms, and an expired wait is abandoned: the caller gets PROVIDER_TIMEOUT (and
+ * can fail over) at once, and the late response is discarded when it arrives.
+ */
+export class Deadline {
+  readonly expiresAt: number;
+  expired = false;
+  private onExpire: (() => void) | null = null;
+
+  constructor(readonly ms: number) {
+    this.expiresAt = performance.now() + ms;
+    active.add(this);
+    if (!sweeper) {
+      sweeper = setInterval(sweep, SWEEP_MS);
+      sweeper.unref?.();
+    }
+  }
+
+  /** `work`, unless the deadline passes first; then rejects, and `discard` gets the late result. */
+  race<T>(work: Promise<T>, discard: (late: T) => void = () => {}): Promise<T> {
+    if (this.expired) {
+      work.then(discard, () => {});
+      return Promise.reject(new DeadlineExpired());
+    }
+    return new Promise<T>((resolve, reject) => {
+      this.onExpire = () => {
+        work.then(discard, () => {});
+        reject(new DeadlineExpired());
+      };
+      work.then(resolve, reject);
+    });
+  }
+
+  expire(): void {
+    this.expired = true;
+    active.delete(this);
+    this.onExpire?.();
+  }
+
+  clear(): void {
+    active.delete(this);
+    this.onExpire = null;
+  }
+}
+
+/** Maps a failure while talking to an upstream onto the error the client and failover should see. */
+export function callFailure(provider: string, deadline: Deadline, clientSignal: AbortSignal, err: unknown, redact: (text: string) => string): DvaraError {
+  if (err instanceof DvaraError) return err;
+  if (clientSignal.aborted) return new ClientClosedError();
+  if (deadline.expired) return timeoutError(provider, deadline.ms);
+  return networkError(provider, redact(err instanceof Error ? err.message : String(err)));
+}
+
