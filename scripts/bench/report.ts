@@ -20,6 +20,7 @@ export interface RunReport {
 }
 
 const ms = (us: number) => (us / 1000).toFixed(2);
+const signedMs = (us: number) => `${us < 0 ? '−' : '+'}${Math.abs(us / 1000).toFixed(2)}`;
 const spread = (f: Figure, fmt: (n: number) => string) => `${fmt(f.median)} (${fmt(f.min)}–${fmt(f.max)})`;
 
 function ran(r: RunReport): SystemReport[] {
@@ -47,7 +48,7 @@ function rows(r: RunReport): Row[] {
       return f ? `(${ms(f.median)} ms)` : '-';
     }
     const f = added(r, s, pick);
-    return f ? `+${spread(f, ms)}` : '-';
+    return f ? spread(f, signedMs) : '-';
   };
   const rows: Row[] = [
     { label: 'added latency c=1, p50 (ms)', cell: a((x) => x.latency?.p50_us) },

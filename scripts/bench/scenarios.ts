@@ -90,9 +90,10 @@ export async function runScenarios(
 
   // Idle: started and ready (it has answered one request), before any load.
   const idle = measured ? rssMiB(sys.pid) : 0;
+  // Peak: sampled through every loaded phase, warm-up to the payload sweep.
+  const sampler = measured ? sampleRss(sys.pid) : null;
   // Warm up the system (JIT, connection pools) before anything is recorded.
   await lg.run<LoadResult>({ ...base, bodyFile: chat, mode: 'closed', concurrency: 8, duration: '2s', warmup: '0s' });
-  let peak = idle;
 
   log('latency at c=1');
   const lat: LoadResult[] = [];
@@ -104,11 +105,9 @@ export async function runScenarios(
   const cpu: number[] = [];
   for (let i = 0; i < plan.rounds; i++) {
     await lg.run<LoadResult>({ ...base, bodyFile: chat, mode: 'closed', concurrency: 64, duration: '1s', warmup: '0s' });
-    const rss = measured ? sampleRss(sys.pid) : null;
     const before = measured ? cpuSeconds(sys.pid) : 0;
     const t = await lg.run<LoadResult>({ ...base, bodyFile: chat, mode: 'closed', concurrency: 64, duration: `${plan.throughputSeconds}s`, warmup: '0s' });
     if (measured) cpu.push(((cpuSeconds(sys.pid) - before) * 1e6) / Math.max(1, t.requests));
-    if (rss) peak = Math.max(peak, rss.stop());
     tput.push(t);
   }
   r.throughput = { rps: figure(tput.map((x) => x.rps)), cpu_us_per_req: measured ? figure(cpu) : null, errors: errorsOf(tput) };
@@ -116,9 +115,7 @@ export async function runScenarios(
   log(`open loop at ${plan.openRate} req/s`);
   const open: LoadResult[] = [];
   for (let i = 0; i < plan.rounds; i++) {
-    const rss = measured ? sampleRss(sys.pid) : null;
     open.push(await lg.run<LoadResult>({ ...base, bodyFile: chat, mode: 'open', rate: plan.openRate, duration: `${plan.openSeconds}s` }));
-    if (rss) peak = Math.max(peak, rss.stop());
   }
   r.open = {
     p50_us: figure(open.map((x) => x.latency_us.p50)),
@@ -152,6 +149,7 @@ export async function runScenarios(
     r.sweep[String(size)] = { p50_us: figure(runs.map((x) => x.latency_us.p50)), errors: errorsOf(runs) };
   }
 
+  const peak = sampler?.stop() ?? 0;
   if (measured) {
     await Bun.sleep(3000); // let the runtime settle (GC, pools) before the after-load reading
     r.memory = { idle_mib: idle, peak_mib: peak, after_mib: rssMiB(sys.pid) };
