@@ -229,3 +229,33 @@ export function stopper(proc: Subprocess): () => Promise<void> {
     return stopping;
   };
 }
+
+export interface StartSystemOptions {
+  name: string;
+  ctx: { cpus: string; port: number; workDir: string };
+  cmd: string[];
+  env?: Record<string, string | undefined>;
+  headers: Record<string, string>;
+  model: string;
+  readyTimeoutMs?: number;
+}
+
+/**
+ * Starts a system under test on ctx.port pinned to ctx.cpus, waits until it answers a real chat request,
+ * and returns it; a system that does not come up is killed and reported with its log's tail.
+ */
+export async function startSystem(o: StartSystemOptions): Promise<import('./types.ts').RunningSystem> {
+  mkdirSync(o.ctx.workDir, { recursive: true });
+  const logFile = `${o.ctx.workDir}/${o.name}.log`;
+  const proc = spawnPinned({ cpus: o.ctx.cpus, cmd: o.cmd, cwd: o.ctx.workDir, logFile, env: o.env });
+  const baseUrl = `http://127.0.0.1:${o.ctx.port}`;
+  const chatPath = '/v1/chat/completions';
+  const stop = stopper(proc);
+  try {
+    await waitReady({ url: baseUrl + chatPath, headers: o.headers, model: o.model, proc, logFile, timeoutMs: o.readyTimeoutMs });
+  } catch (e) {
+    await stop();
+    throw new Error(`${o.name} did not start: ${(e as Error).message}`);
+  }
+  return { baseUrl, chatPath, headers: o.headers, model: o.model, pid: proc.pid, stop };
+}

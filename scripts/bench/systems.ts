@@ -1,7 +1,7 @@
 // The baseline systems under test: `direct` (no gateway), `floor` (a bare Bun pass-through) and `dvara`
 // (the compiled binary with a realistic config). Peers live in ./peers/.
 import { join } from 'node:path';
-import { killTree, spawnPinned, waitReady } from './proc.ts';
+import { startSystem } from './proc.ts';
 import type { Prepared, RunningSystem, StartContext, SystemSpec } from './types.ts';
 
 const ROOT = join(import.meta.dir, '..', '..');
@@ -26,20 +26,14 @@ export const floor: SystemSpec = {
   async prepare(): Promise<Prepared> {
     return { ok: true, version: `bun ${Bun.version}` };
   },
-  async start(ctx: StartContext): Promise<RunningSystem> {
-    const logFile = join(ctx.workDir, 'floor.log');
-    const proc = spawnPinned({ cpus: ctx.cpus, cmd: [BUN, join(ROOT, 'scripts/bench/floor.ts'), '--port', String(ctx.port), '--upstream', ctx.upstreamUrl], logFile });
-    const sys: RunningSystem = {
-      baseUrl: `http://127.0.0.1:${ctx.port}`,
-      chatPath: CHAT,
+  start: (ctx: StartContext) =>
+    startSystem({
+      name: 'floor',
+      ctx,
+      cmd: [BUN, join(ROOT, 'scripts/bench/floor.ts'), '--port', String(ctx.port), '--upstream', ctx.upstreamUrl],
       headers: { authorization: 'Bearer sk-bench' },
       model: 'gpt-4o',
-      pid: proc.pid,
-      stop: () => killTree(proc.pid),
-    };
-    await waitReady({ url: sys.baseUrl + sys.chatPath, headers: sys.headers, model: sys.model, proc, logFile });
-    return sys;
-  },
+    }),
 };
 
 const DVARA = join(ROOT, 'dist', 'dvara');
@@ -72,17 +66,6 @@ providers:
     );
     await dvaraCli(['tenants', 'add', 'bench', '--store', store]);
     const key = JSON.parse(await dvaraCli(['keys', 'create', '--tenant', 'bench', '--json', '--store', store])) as { key: string };
-    const logFile = join(ctx.workDir, 'dvara.log');
-    const proc = spawnPinned({ cpus: ctx.cpus, cmd: [DVARA, 'serve', '-c', config], logFile });
-    const sys: RunningSystem = {
-      baseUrl: `http://127.0.0.1:${ctx.port}`,
-      chatPath: CHAT,
-      headers: { authorization: `Bearer ${key.key}` },
-      model: 'gpt-4o',
-      pid: proc.pid,
-      stop: () => killTree(proc.pid),
-    };
-    await waitReady({ url: sys.baseUrl + sys.chatPath, headers: sys.headers, model: sys.model, proc, logFile });
-    return sys;
+    return startSystem({ name: 'dvara', ctx, cmd: [DVARA, 'serve', '-c', config], headers: { authorization: `Bearer ${key.key}` }, model: 'gpt-4o' });
   },
 };

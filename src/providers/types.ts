@@ -18,6 +18,11 @@ export interface UpstreamCall {
   includeUsage: boolean;
   /** Extra headers the gateway adds upstream (trace id). */
   traceId: string;
+  /**
+   * The client's body text. An adapter that would send the same JSON (same model name, nothing rewritten)
+   * forwards this instead of serialising again: for large bodies that is a copy of megabytes saved.
+   */
+  rawBody?: string;
 }
 
 export interface UsageReport {

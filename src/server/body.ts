@@ -6,6 +6,11 @@ function tooLarge(limit: number): DvaraError {
 
 /** Reads and parses a JSON body, refusing bodies over `limit` bytes before reading them where possible. */
 export async function readJson(req: Request, limit: number): Promise<unknown> {
+  return (await readJsonWithText(req, limit)).body;
+}
+
+/** The parsed body and its text, which an adapter may forward unchanged instead of serialising it again. */
+export async function readJsonWithText(req: Request, limit: number): Promise<{ body: unknown; text: string }> {
   const declared = Number(req.headers.get('content-length') ?? NaN);
   if (declared > limit) throw tooLarge(limit);
   let text: string;
@@ -24,7 +29,7 @@ export async function readJson(req: Request, limit: number): Promise<unknown> {
   }
   if (text.length > limit) throw tooLarge(limit);
   try {
-    return JSON.parse(text);
+    return { body: JSON.parse(text), text };
   } catch (e) {
     const reason = e instanceof Error ? e.message : 'parse error';
     throw new DvaraError('INVALID_REQUEST', `Request body is not valid JSON: ${reason}`);

@@ -14,13 +14,14 @@ export async function dispatch<R>(
   includeUsage: boolean,
   signal: AbortSignal,
   send: (adapter: ProviderAdapter, call: UpstreamCall) => Promise<R>,
+  rawBody?: string,
 ): Promise<R> {
   let lastError: unknown;
   for (const target of targets) {
     ctx.provider = target.adapter.name;
     ctx.model = target.model;
     try {
-      return await send(target.adapter, { model: target.model, signal, includeUsage, traceId: ctx.traceId });
+      return await send(target.adapter, { model: target.model, signal, includeUsage, traceId: ctx.traceId, rawBody });
     } catch (err) {
       lastError = err;
       if (!(err instanceof ProviderError) || !err.failoverEligible || signal.aborted) throw err;

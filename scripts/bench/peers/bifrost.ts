@@ -5,7 +5,7 @@ import { createHash } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Prepared, RunningSystem, StartContext, SystemSpec } from '../types.ts';
-import { lastLines, run, spawnPinned, stopper, waitReady, which } from '../proc.ts';
+import { lastLines, run, startSystem, which } from '../proc.ts';
 
 const SRC_DIR = join(import.meta.dir, 'bifrost');
 const SRC_FILES = ['main.go', 'go.mod', 'go.sum'];
@@ -68,26 +68,15 @@ async function prepare({ cacheDir, quick }: { cacheDir: string; quick: boolean }
 
 async function start(ctx: StartContext): Promise<RunningSystem> {
   if (!binary) throw new Error('bifrost: prepare() has not succeeded');
-  mkdirSync(ctx.workDir, { recursive: true });
-  const logFile = join(ctx.workDir, 'bifrost.log');
-  const proc = spawnPinned({
-    cpus: ctx.cpus,
+  return startSystem({
+    name: 'bifrost',
+    ctx,
     // Bifrost's OpenAI provider appends /v1/chat/completions to the base URL itself.
     cmd: [binary, '-host', '127.0.0.1', '-port', String(ctx.port), '-base-url', ctx.upstreamUrl, '-key', 'sk-bench', '-log-level', 'warn'],
-    cwd: ctx.workDir,
-    logFile,
+    // The wrapper has no auth of its own; the header is sent anyway so every system gets the same request.
+    headers: { authorization: 'Bearer sk-bench' },
+    model: MODEL,
   });
-  const baseUrl = `http://127.0.0.1:${ctx.port}`;
-  // The wrapper has no auth of its own; the header is sent anyway so every system gets the same request.
-  const headers = { authorization: 'Bearer sk-bench' };
-  const stop = stopper(proc);
-  try {
-    await waitReady({ url: `${baseUrl}/v1/chat/completions`, headers, model: MODEL, proc, logFile });
-  } catch (e) {
-    await stop();
-    throw new Error(`bifrost wrapper did not start: ${(e as Error).message}`);
-  }
-  return { baseUrl, chatPath: '/v1/chat/completions', headers, model: MODEL, pid: proc.pid, stop };
 }
 
 export const bifrostCore: SystemSpec = {

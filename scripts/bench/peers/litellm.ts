@@ -3,7 +3,7 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Prepared, RunningSystem, StartContext, SystemSpec } from '../types.ts';
-import { lastLines, run, spawnPinned, stopper, waitReady, which } from '../proc.ts';
+import { lastLines, run, startSystem, which } from '../proc.ts';
 
 /**
  * Pinned: newer releases' `[proxy]` extra requires packages the index here does not serve (1.110.x needs
@@ -77,12 +77,10 @@ async function start(ctx: StartContext): Promise<RunningSystem> {
     }],
     general_settings: { master_key: MASTER_KEY },
   }, null, 2)}\n`);
-  const logFile = join(ctx.workDir, 'litellm.log');
-  const proc = spawnPinned({
-    cpus: ctx.cpus,
+  return startSystem({
+    name: 'litellm',
+    ctx,
     cmd: [installed.litellm, '--config', config, '--host', '127.0.0.1', '--port', String(ctx.port), '--num_workers', '1'],
-    cwd: ctx.workDir,
-    logFile,
     env: {
       // Otherwise it downloads model_prices_and_context_window.json from GitHub at import time.
       LITELLM_LOCAL_MODEL_COST_MAP: 'True',
@@ -97,17 +95,10 @@ async function start(ctx: StartContext): Promise<RunningSystem> {
       no_proxy: '127.0.0.1,localhost',
       PYTHONUNBUFFERED: '1',
     },
+    headers: { authorization: `Bearer ${MASTER_KEY}` },
+    model: MODEL,
+    readyTimeoutMs: 90_000,
   });
-  const baseUrl = `http://127.0.0.1:${ctx.port}`;
-  const headers = { authorization: `Bearer ${MASTER_KEY}` };
-  const stop = stopper(proc);
-  try {
-    await waitReady({ url: `${baseUrl}/v1/chat/completions`, headers, model: MODEL, proc, logFile, timeoutMs: 90_000 });
-  } catch (e) {
-    await stop();
-    throw new Error(`litellm did not start: ${(e as Error).message}`);
-  }
-  return { baseUrl, chatPath: '/v1/chat/completions', headers, model: MODEL, pid: proc.pid, stop };
 }
 
 export const litellm: SystemSpec = {

@@ -3,7 +3,7 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Prepared, RunningSystem, StartContext, SystemSpec } from '../types.ts';
-import { lastLines, run, spawnPinned, stopper, waitReady, which } from '../proc.ts';
+import { lastLines, run, startSystem, which } from '../proc.ts';
 
 export const PORTKEY_VERSION = '1.15.2';
 /** Its SSE streaming needs this @hono/node-server (later releases buffer the stream); forced with overrides. */
@@ -75,30 +75,15 @@ async function prepare({ cacheDir }: { cacheDir: string; quick: boolean }): Prom
 
 async function start(ctx: StartContext): Promise<RunningSystem> {
   if (!installed) throw new Error('portkey: prepare() has not succeeded');
-  mkdirSync(ctx.workDir, { recursive: true });
-  const logFile = join(ctx.workDir, 'portkey.log');
-  // --port=N is the only port form it parses; --headless skips the UI and its live log stream.
-  const proc = spawnPinned({
-    cpus: ctx.cpus,
+  return startSystem({
+    name: 'portkey',
+    ctx,
+    // --port=N is the only port form it parses; --headless skips the UI and its live log stream.
     cmd: [installed.node, installed.entry, `--port=${ctx.port}`, '--headless'],
-    cwd: ctx.workDir,
-    logFile,
     env: { REDIS_CONNECTION_STRING: undefined },
+    headers: { authorization: 'Bearer sk-bench', 'x-portkey-provider': 'openai', 'x-portkey-custom-host': `${ctx.upstreamUrl}/v1` },
+    model: MODEL,
   });
-  const baseUrl = `http://127.0.0.1:${ctx.port}`;
-  const headers = {
-    authorization: 'Bearer sk-bench',
-    'x-portkey-provider': 'openai',
-    'x-portkey-custom-host': `${ctx.upstreamUrl}/v1`,
-  };
-  const stop = stopper(proc);
-  try {
-    await waitReady({ url: `${baseUrl}/v1/chat/completions`, headers, model: MODEL, proc, logFile });
-  } catch (e) {
-    await stop();
-    throw new Error(`portkey did not start: ${(e as Error).message}`);
-  }
-  return { baseUrl, chatPath: '/v1/chat/completions', headers, model: MODEL, pid: proc.pid, stop };
 }
 
 export const portkey: SystemSpec = {

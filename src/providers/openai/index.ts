@@ -1,7 +1,7 @@
 import type { ChatCompletion, Completion, EmbeddingResponse } from '../../protocols/openai/types.ts';
 import { encodeEmbeddings } from '../../protocols/openai/embeddings.ts';
 import type { JsonResult, ProviderAdapter, StreamResult, UpstreamCall } from '../types.ts';
-import { chatBody, completionBody, embeddingBody } from './request.ts';
+import { bodyText, chatBody, completionBody, embeddingBody, type Shaped } from './request.ts';
 import { readJsonBody } from './response.ts';
 import { relayStream } from './stream.ts';
 import { Deadline } from '../upstream-call.ts';
@@ -13,10 +13,10 @@ import { postJson, type OpenAIPath, type Upstream } from './upstream.ts';
  */
 export function createOpenAIAdapter(up: Upstream, type: string, models: readonly string[]): ProviderAdapter {
   /** Chat and legacy completions share one shape: JSON, or an SSE stream to relay. */
-  async function generate<T extends { model: string }>(path: OpenAIPath, body: Record<string, unknown>, call: UpstreamCall): Promise<JsonResult<T> | StreamResult> {
+  async function generate<T extends { model: string }>(path: OpenAIPath, shaped: Shaped, call: UpstreamCall): Promise<JsonResult<T> | StreamResult> {
     const deadline = new Deadline(up.timeoutMs);
-    const res = await postJson(up, path, body, call, deadline);
-    if (body.stream === true) return relayStream(up, res, call, deadline);
+    const res = await postJson(up, path, bodyText(shaped, call.rawBody), call, deadline);
+    if (shaped.body.stream === true) return relayStream(up, res, call, deadline);
     const r = await readJsonBody<T>(up, res, call, deadline);
     return { kind: 'json', body: r.body, usage: r.usage, model: r.parsed.model };
   }
@@ -30,12 +30,12 @@ export function createOpenAIAdapter(up: Upstream, type: string, models: readonly
 
     async embed(req, call) {
       const deadline = new Deadline(up.timeoutMs);
-      const { body, encodeLocally } = embeddingBody(req, call.model, up.preset);
-      const res = await postJson(up, 'embeddings', body, call, deadline);
+      const shaped = embeddingBody(req, call.model, up.preset);
+      const res = await postJson(up, 'embeddings', bodyText(shaped, call.rawBody), call, deadline);
       const r = await readJsonBody<EmbeddingResponse>(up, res, call, deadline);
       return {
         kind: 'json',
-        body: encodeLocally ? encodeEmbeddings(r.parsed, 'base64') : r.body,
+        body: shaped.encodeLocally ? encodeEmbeddings(r.parsed, 'base64') : r.body,
         usage: r.usage,
         model: r.parsed.model,
       };

@@ -16,15 +16,15 @@ export interface Upstream {
   redact(text: string): string;
 }
 
-/** POSTs a JSON body; resolves once a 2xx response's headers arrive, otherwise throws a ProviderError. */
-export async function postJson(up: Upstream, path: OpenAIPath, body: unknown, call: UpstreamCall, deadline: Deadline): Promise<Response> {
+/** POSTs a JSON body text; resolves once a 2xx response's headers arrive, otherwise throws a ProviderError. */
+export async function postJson(up: Upstream, path: OpenAIPath, body: string, call: UpstreamCall, deadline: Deadline): Promise<Response> {
   let res: Response;
   try {
     res = await deadline.race(
       fetch(up.url(path, call.model), {
         method: 'POST',
         headers: { ...up.headers, 'x-trace-id': call.traceId },
-        body: JSON.stringify(body),
+        body,
         signal: call.signal,
       }),
       (late) => void late.body?.cancel().catch(() => {}),
