@@ -19,10 +19,10 @@ export interface UpstreamCall {
   /** Extra headers the gateway adds upstream (trace id). */
   traceId: string;
   /**
-   * The client's body text. An adapter that would send the same JSON (same model name, nothing rewritten)
-   * forwards this instead of serialising again: for large bodies that is a copy of megabytes saved.
+   * The client's body bytes. An adapter that would send the same JSON (same model name, nothing rewritten)
+   * forwards these instead of serialising again: for large bodies that is megabytes of copies saved.
    */
-  rawBody?: string;
+  rawBody?: Uint8Array;
 }
 
 export interface UsageReport {

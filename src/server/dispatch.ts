@@ -14,7 +14,7 @@ export async function dispatch<R>(
   includeUsage: boolean,
   signal: AbortSignal,
   send: (adapter: ProviderAdapter, call: UpstreamCall) => Promise<R>,
-  rawBody?: string,
+  rawBody?: Uint8Array,
 ): Promise<R> {
   let lastError: unknown;
   for (const target of targets) {

@@ -1,7 +1,7 @@
 import type { Router } from '../../routing/resolve.ts';
 import type { JsonResult, ProviderAdapter, StreamResult, UpstreamCall } from '../../providers/types.ts';
 import { dispatch } from '../../server/dispatch.ts';
-import { readJsonWithText } from '../../server/body.ts';
+import { readJsonWithBytes } from '../../server/body.ts';
 import { contextHeaders, jsonResponse, type RequestContext } from '../../server/context.ts';
 import { DvaraError } from '../../server/errors.ts';
 import { SSE_HEADERS } from './sse.ts';
@@ -14,7 +14,7 @@ export interface FrontDoorDeps {
   maxBodySize: number;
 }
 
-function assertModelAllowed(ctx: RequestContext, model: string): void {
+export function assertModelAllowed(ctx: RequestContext, model: string): void {
   const allows = ctx.key?.allowsModel;
   if (allows && !allows(model)) {
     throw new DvaraError('POLICY_DENIED', `Key policy denies model ${model}: this key may use ${ctx.key!.record.models!.join(', ')}`, {
@@ -43,12 +43,12 @@ function endpoint<B extends { model: string; stream?: boolean | null; stream_opt
   send: Send<B>,
 ) {
   return async (req: Request, ctx: RequestContext, deps: FrontDoorDeps): Promise<Response> => {
-    const { body: json, text } = await readJsonWithText(req, deps.maxBodySize);
+    const { body: json, bytes } = await readJsonWithBytes(req, deps.maxBodySize);
     const body = validate(json);
     ctx.model = body.model;
     const targets = deps.router.resolve(body.model);
     assertModelAllowed(ctx, body.model);
-    const result = await dispatch(ctx, targets, wantsUsage(body), req.signal, (adapter, call) => send(adapter, body, call), text);
+    const result = await dispatch(ctx, targets, wantsUsage(body), req.signal, (adapter, call) => send(adapter, body, call), bytes);
     return respond(ctx, result);
   };
 }

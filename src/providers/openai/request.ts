@@ -12,8 +12,8 @@ export interface Shaped {
   changed: boolean;
 }
 
-/** The text to send upstream: the client's own when nothing was rewritten, else the rewritten body. */
-export function bodyText(shaped: Shaped, rawBody: string | undefined): string {
+/** What to send upstream: the client's own bytes when nothing was rewritten, else the rewritten body. */
+export function bodyText(shaped: Shaped, rawBody: Uint8Array | undefined): string | Uint8Array {
   return !shaped.changed && rawBody !== undefined ? rawBody : JSON.stringify(shaped.body);
 }
 

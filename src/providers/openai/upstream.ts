@@ -17,7 +17,7 @@ export interface Upstream {
 }
 
 /** POSTs a JSON body text; resolves once a 2xx response's headers arrive, otherwise throws a ProviderError. */
-export async function postJson(up: Upstream, path: OpenAIPath, body: string, call: UpstreamCall, deadline: Deadline): Promise<Response> {
+export async function postJson(up: Upstream, path: OpenAIPath, body: string | Uint8Array, call: UpstreamCall, deadline: Deadline): Promise<Response> {
   let res: Response;
   try {
     res = await deadline.race(
