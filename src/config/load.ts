@@ -52,7 +52,7 @@ function toIssues(issue: z.core.$ZodIssue): Issue[] {
   return [{ path: path.join('.') || '(root)', message: issue.message }];
 }
 
-const PROVIDER_TYPES = [...PRESET_TYPES, 'mock'].join(', ');
+const PROVIDER_TYPES = [...PRESET_TYPES, 'anthropic', 'mock'].join(', ');
 
 interface LooseConfig {
   providers?: Record<string, { type?: unknown; api_key?: unknown } | null>;

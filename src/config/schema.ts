@@ -54,6 +54,16 @@ const azureProvider = z.strictObject({
   /** model name → deployment name; a model without an entry is used as the deployment name. */
   deployments: z.record(z.string(), z.string()).optional(),
 });
+const anthropicProvider = z.strictObject({
+  type: z.literal('anthropic'),
+  ...common,
+  /** Without /v1: requests go to {base_url}/v1/messages, like Anthropic's SDKs. */
+  base_url: url.default('https://api.anthropic.com'),
+  api_key: z.string().min(1),
+  anthropic_version: z.string().min(1).default('2023-06-01'),
+  /** Anthropic requires max_tokens; used when the client sets none (capped at the model's own limit). */
+  default_max_tokens: numeric(z.number().int().positive()).default(4096),
+});
 const mockProvider = z.strictObject({
   type: z.literal('mock'),
   ...common,
@@ -66,6 +76,7 @@ export const providerSchema = z.discriminatedUnion('type', [
   compatibleProvider,
   azureProvider,
   presetProvider,
+  anthropicProvider,
   mockProvider,
 ]);
 

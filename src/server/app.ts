@@ -11,6 +11,8 @@ import {
   handleListModels,
   type FrontDoorDeps,
 } from '../protocols/openai/handlers.ts';
+import { handleCountTokens, handleMessages } from '../protocols/anthropic-messages/handlers.ts';
+import { anthropicErrorResponse } from '../protocols/anthropic-messages/errors.ts';
 import { KeyAuthenticator } from './auth.ts';
 import { errorResponse, jsonResponse, newContext, type RequestContext } from './context.ts';
 import { DvaraError } from './errors.ts';
@@ -33,6 +35,8 @@ function pathOf(url: string): string {
   return q === -1 ? url.slice(start) : url.slice(start, q);
 }
 
+const isAnthropicPath = (path: string) => path === '/v1/messages' || path.startsWith('/v1/messages/');
+
 /** Builds the request handler from compiled config: everything per request is lookups, no parsing. */
 export function createHandler(config: Config, store: Store, auth: KeyAuthenticator) {
   const adapters = createAdapters(config);
@@ -43,7 +47,9 @@ export function createHandler(config: Config, store: Store, auth: KeyAuthenticat
   const authed =
     (h: Handler): Handler =>
     async (req, ctx) => {
-      ctx.key = await auth.authenticate(req.headers.get('authorization'));
+      // Anthropic SDKs send the key as x-api-key; accepted everywhere, so one client config fits every path.
+      const authorization = req.headers.get('authorization');
+      ctx.key = await auth.authenticate(authorization, authorization ? null : req.headers.get('x-api-key'));
       return h(req, ctx);
     };
 
@@ -62,14 +68,16 @@ export function createHandler(config: Config, store: Store, auth: KeyAuthenticat
     '/v1/chat/completions': { POST: authed((req, ctx) => handleChat(req, ctx, deps)) },
     '/v1/completions': { POST: authed((req, ctx) => handleCompletion(req, ctx, deps)) },
     '/v1/embeddings': { POST: authed((req, ctx) => handleEmbedding(req, ctx, deps)) },
+    '/v1/messages': { POST: authed((req, ctx) => handleMessages(req, ctx, deps)) },
+    '/v1/messages/count_tokens': { POST: authed((req, ctx) => handleCountTokens(req, ctx, deps)) },
     '/v1/models': { GET: authed((_req, ctx) => handleListModels(ctx, router, created)) },
   };
   const getModel = authed((req, ctx) => handleGetModel(ctx, router, decodeURIComponent(pathOf(req.url).slice('/v1/models/'.length)), created));
 
   async function handle(req: Request): Promise<Response> {
     const ctx = newContext(req);
+    const path = pathOf(req.url);
     try {
-      const path = pathOf(req.url);
       const route = routes[path];
       let handler = route?.[req.method];
       if (!route && path.startsWith('/v1/models/') && req.method === 'GET') handler = getModel;
@@ -81,7 +89,8 @@ export function createHandler(config: Config, store: Store, auth: KeyAuthenticat
     } catch (err) {
       // The client is gone: nobody reads this response, and it is not an error of Dvara's.
       if (err instanceof ClientClosedError || req.signal.aborted) return new Response(null, { status: 499 });
-      return errorResponse(ctx, err);
+      // Anthropic SDKs read errors in Anthropic's shape, including for unknown paths under their API.
+      return isAnthropicPath(path) ? anthropicErrorResponse(ctx, err) : errorResponse(ctx, err);
     }
   }
 

@@ -56,7 +56,7 @@ export class KeyAuthenticator {
   /** The key behind an `Authorization: Bearer mk-...` (or `x-api-key`) header, or UNAUTHORIZED. */
   async authenticate(authorization: string | null, apiKeyHeader: string | null = null): Promise<AuthedKey> {
     const secret = extractSecret(authorization) ?? apiKeyHeader?.trim();
-    if (!secret) throw unauthorized('Missing API key. Send it as `Authorization: Bearer mk-...`.');
+    if (!secret) throw unauthorized('Missing API key. Send it as `Authorization: Bearer mk-...` or `x-api-key: mk-...`.');
     if (!secret.startsWith(KEY_PREFIX)) throw unauthorized('Invalid API key: Dvara keys start with "mk-".');
     let entry = this.cache.get(secret);
     if (entry === undefined) {

@@ -29,6 +29,11 @@ const STATUS: Record<ErrorCode, number> = {
   INTERNAL_ERROR: 500,
 };
 
+/** Whether a string is one of Dvara's codes (errors arriving as data, e.g. inside an SSE stream). */
+export function isErrorCode(v: unknown): v is ErrorCode {
+  return typeof v === 'string' && Object.hasOwn(STATUS, v);
+}
+
 /** OpenAI's `error.type` for each status class, so SDKs that switch on it behave. */
 function openAIType(status: number): string {
   if (status === 401) return 'authentication_error';

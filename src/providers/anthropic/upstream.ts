@@ -1,0 +1,77 @@
+import type { UpstreamCall } from '../types.ts';
+import { callFailure, type Deadline } from '../upstream-call.ts';
+import { providerErrorFromResponse } from './errors.ts';
+
+export type AnthropicPath = '/v1/messages' | '/v1/messages/count_tokens';
+
+/** One configured Anthropic provider, compiled once at start. */
+export interface AnthropicUpstream {
+  name: string;
+  /** No trailing slash, no /v1. */
+  baseUrl: string;
+  timeoutMs: number;
+  /** content-type, x-api-key, anthropic-version and the config's own headers. */
+  headers: Record<string, string>;
+  /** max_tokens when the client sets none. */
+  defaultMaxTokens: number;
+  /** Removes Dvara's own credentials from upstream text. */
+  redact(text: string): string;
+}
+
+/** Anthropic keys (sk-ant-...) and other key-shaped tokens are masked even when they are not ours. */
+const KEY_LIKE = /\b(?:sk-ant-|sk-|sk_)[A-Za-z0-9_-]{6,}/g;
+
+export function redactor(secret: string): (text: string) => string {
+  return (text) => text.replace(KEY_LIKE, '[redacted]').replaceAll(secret, '[redacted]');
+}
+
+/**
+ * POSTs an already serialised JSON body; resolves once a 2xx response's headers arrive, otherwise throws a
+ * ProviderError. `extra` carries per-call headers (the native passthrough's anthropic-version/-beta).
+ */
+export async function postJson(
+  up: AnthropicUpstream,
+  path: AnthropicPath,
+  body: string,
+  call: UpstreamCall,
+  deadline: Deadline,
+  extra?: Record<string, string>,
+): Promise<Response> {
+  let res: Response;
+  try {
+    res = await deadline.race(
+      fetch(`${up.baseUrl}${path}`, {
+        method: 'POST',
+        headers: extra ? { ...up.headers, ...extra, 'x-trace-id': call.traceId } : { ...up.headers, 'x-trace-id': call.traceId },
+        body,
+        signal: call.signal,
+      }),
+      (late) => void late.body?.cancel().catch(() => {}),
+    );
+  } catch (err) {
+    deadline.clear();
+    throw upstreamFailure(up, deadline, call, err);
+  }
+  if (!res.ok) {
+    const text = await deadline.race(res.text()).catch(() => '');
+    deadline.clear();
+    throw providerErrorFromResponse(up.name, res.status, up.redact(text), res.headers);
+  }
+  return res;
+}
+
+/** Reads a complete JSON body within the deadline; the text, for forwarding or parsing. */
+export async function readText(up: AnthropicUpstream, res: Response, call: UpstreamCall, deadline: Deadline): Promise<string> {
+  try {
+    return await deadline.race(res.text());
+  } catch (err) {
+    throw upstreamFailure(up, deadline, call, err);
+  } finally {
+    deadline.clear();
+  }
+}
+
+/** A failure while talking to this upstream, with Dvara's credentials kept out of the message. */
+export function upstreamFailure(up: AnthropicUpstream, deadline: Deadline, call: UpstreamCall, err: unknown) {
+  return callFailure(up.name, deadline, call.signal, err, up.redact);
+}
