@@ -2,6 +2,7 @@
 // for the first byte, the client leaving, and mapping transport failures onto Dvara's errors.
 import { DvaraError } from '../server/errors.ts';
 import { ProviderError } from './errors.ts';
+import type { UpstreamCall } from './types.ts';
 
 export function networkError(provider: string, reason: string): ProviderError {
   return new ProviderError({ provider, failureClass: 'transient', message: `Could not reach provider ${provider}: ${reason}` });
@@ -93,3 +94,45 @@ export function callFailure(provider: string, deadline: Deadline, clientSignal: 
   return networkError(provider, redact(err instanceof Error ? err.message : String(err)));
 }
 
+
+/** What a call needs to know of its provider: the name, and how to keep Dvara's credentials out of text. */
+export interface UpstreamTarget {
+  name: string;
+  redact(text: string): string;
+}
+
+/** A failure while talking to an upstream, with Dvara's credentials kept out of the message. */
+export function upstreamFailure(up: UpstreamTarget, deadline: Deadline, call: UpstreamCall, err: unknown): DvaraError {
+  return callFailure(up.name, deadline, call.signal, err, up.redact);
+}
+
+/**
+ * POSTs a body within the deadline; resolves once a 2xx response's headers arrive. A non-2xx answer becomes
+ * the provider's own error mapping (`toError`), with its body redacted; transport failures become Dvara's.
+ */
+export async function postUpstream(
+  up: UpstreamTarget,
+  url: string,
+  headers: Record<string, string>,
+  body: string | Uint8Array,
+  call: UpstreamCall,
+  deadline: Deadline,
+  toError: (status: number, text: string, headers: Headers) => DvaraError,
+): Promise<Response> {
+  let res: Response;
+  try {
+    res = await deadline.race(
+      fetch(url, { method: 'POST', headers, body, signal: call.signal }),
+      (late) => void late.body?.cancel().catch(() => {}),
+    );
+  } catch (err) {
+    deadline.clear();
+    throw upstreamFailure(up, deadline, call, err);
+  }
+  if (!res.ok) {
+    const text = await deadline.race(res.text()).catch(() => '');
+    deadline.clear();
+    throw toError(res.status, up.redact(text), res.headers);
+  }
+  return res;
+}

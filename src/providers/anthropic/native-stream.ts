@@ -1,6 +1,7 @@
-import { createParser, type EventSourceMessage } from 'eventsource-parser';
+import type { EventSourceMessage } from 'eventsource-parser';
 import type { DvaraError } from '../../server/errors.ts';
-import type { StreamResult, UpstreamCall, UsageReport } from '../types.ts';
+import type { StreamResult, UpstreamCall } from '../types.ts';
+import { relaySse, type RelaySession } from '../sse-relay.ts';
 import { ProviderError } from '../errors.ts';
 import type { Deadline } from '../upstream-call.ts';
 import { providerErrorFromEvent } from './errors.ts';
@@ -57,88 +58,64 @@ function sniff(s: SniffState, up: AnthropicUpstream) {
   };
 }
 
-/** Starts relaying; an error event or a dead stream before any content still throws here, where failover is possible. */
-export async function relayNativeStream(up: AnthropicUpstream, res: Response, call: UpstreamCall, deadline: Deadline): Promise<StreamResult> {
-  const reader = res.body!.getReader();
-  const decoder = new TextDecoder();
-  const s: SniffState = { raw: {}, seen: false, committed: false, done: false, error: null };
-  const parser = createParser({ onEvent: sniff(s, up) });
-  let held: Uint8Array[] = [];
-  let failure: DvaraError | null = null;
+/** Passes Anthropic's bytes through unchanged, reading usage and errors on the side. */
+class NativeRelay implements RelaySession {
+  private readonly s: SniffState = { raw: {}, seen: false, committed: false, done: false, error: null };
+  private held: Uint8Array[] = [];
+  readonly onEvent;
 
-  let settle!: (r: UsageReport) => void;
-  const usage = new Promise<UsageReport>((resolve) => (settle = resolve));
-  let settled = false;
-  const finish = (partial: boolean) => {
-    if (settled) return;
-    settled = true;
-    const hasUsage = Object.keys(s.raw).length > 0;
-    settle({ usage: hasUsage ? toUsage(s.raw) : null, partial });
-  };
-
-  /** One network read, kept in `held`; false when the upstream has ended or failed. */
-  const readOnce = async (): Promise<boolean> => {
-    try {
-      const r = s.seen ? await reader.read() : await deadline.race(reader.read());
-      if (r.done) {
-        parser.feed(decoder.decode());
-        return false;
-      }
-      held.push(r.value);
-      parser.feed(decoder.decode(r.value, { stream: true }));
-      if (s.seen) deadline.clear();
-      return true;
-    } catch (err) {
-      if (!call.signal.aborted) failure = upstreamFailure(up, deadline, call, err);
-      return false;
-    }
-  };
-
-  let open = true;
-  try {
-    while (!s.committed && !s.error && (open = await readOnce()));
-  } finally {
-    deadline.clear();
-    if (deadline.expired) reader.cancel().catch(() => {});
-  }
-  const early = s.error ?? failure ?? (!s.committed && !s.done && !open
-    ? new ProviderError({ provider: up.name, failureClass: 'truncated', message: `Provider ${up.name} ended the stream before answering` })
-    : null);
-  if (early && !s.committed) {
-    reader.cancel().catch(() => {});
-    throw early;
+  constructor(private readonly up: AnthropicUpstream) {
+    this.onEvent = sniff(this.s, up);
   }
 
-  const flush = (controller: ReadableStreamDefaultController<Uint8Array>) => {
-    for (const chunk of held) controller.enqueue(chunk);
-    held = [];
-  };
-  const endOf = (controller: ReadableStreamDefaultController<Uint8Array>, ended: boolean) => {
-    flush(controller);
+  get seen() {
+    return this.s.seen;
+  }
+  get committed() {
+    return this.s.committed;
+  }
+  get done() {
+    return this.s.done;
+  }
+  get error() {
+    return this.s.error;
+  }
+  set error(e) {
+    this.s.error = e;
+  }
+
+  onBytes(bytes: Uint8Array): void {
+    this.held.push(bytes);
+  }
+
+  take(): Uint8Array | null {
+    if (this.held.length === 0) return null;
+    const out = this.held.length === 1 ? this.held[0]! : Buffer.concat(this.held);
+    this.held = [];
+    return out;
+  }
+
+  end(ended: boolean, failure: DvaraError | null) {
     // The upstream's own error event already reached the client; a cut or a network failure did not.
-    if (!s.done && !s.error) {
-      const err = failure ?? new ProviderError({ provider: up.name, failureClass: 'truncated', message: `Provider ${up.name} ended the stream before it was complete` });
-      if (ended) controller.enqueue(anthropicErrorEvent(err));
+    let tail: Uint8Array | null = null;
+    if (!this.s.done && !this.s.error && ended) {
+      tail = anthropicErrorEvent(
+        failure ?? new ProviderError({ provider: this.up.name, failureClass: 'truncated', message: `Provider ${this.up.name} ended the stream before it was complete` }),
+      );
     }
-    finish(!s.done);
-    controller.close();
-    if (!ended) reader.cancel().catch(() => {});
-  };
+    return { tail, partial: !this.s.done };
+  }
 
-  const body = new ReadableStream<Uint8Array>({
-    start(controller) {
-      if (!open || s.error) return endOf(controller, !open);
-      flush(controller);
-    },
-    async pull(controller) {
-      const more = await readOnce();
-      if (!more || s.error) return endOf(controller, !more);
-      flush(controller);
-    },
-    cancel() {
-      finish(true);
-      reader.cancel().catch(() => {});
-    },
-  });
-  return { kind: 'stream', body, usage };
+  usage() {
+    return Object.keys(this.s.raw).length > 0 ? toUsage(this.s.raw) : null;
+  }
+
+  emptyError() {
+    return new ProviderError({ provider: this.up.name, failureClass: 'truncated', message: `Provider ${this.up.name} ended the stream before answering` });
+  }
+}
+
+/** Starts relaying; an error event or a dead stream before any content still throws here, where failover is possible. */
+export function relayNativeStream(up: AnthropicUpstream, res: Response, call: UpstreamCall, deadline: Deadline): Promise<StreamResult> {
+  return relaySse(res, call, deadline, new NativeRelay(up), (err) => upstreamFailure(up, deadline, call, err));
 }

@@ -1,5 +1,5 @@
 import type { UpstreamCall } from '../types.ts';
-import { callFailure, type Deadline } from '../upstream-call.ts';
+import { postUpstream, upstreamFailure, type Deadline } from '../upstream-call.ts';
 import { providerErrorFromResponse } from './errors.ts';
 
 export type AnthropicPath = '/v1/messages' | '/v1/messages/count_tokens';
@@ -29,7 +29,7 @@ export function redactor(secret: string): (text: string) => string {
  * POSTs an already serialised JSON body; resolves once a 2xx response's headers arrive, otherwise throws a
  * ProviderError. `extra` carries per-call headers (the native passthrough's anthropic-version/-beta).
  */
-export async function postJson(
+export function postJson(
   up: AnthropicUpstream,
   path: AnthropicPath,
   body: string,
@@ -37,27 +37,8 @@ export async function postJson(
   deadline: Deadline,
   extra?: Record<string, string>,
 ): Promise<Response> {
-  let res: Response;
-  try {
-    res = await deadline.race(
-      fetch(`${up.baseUrl}${path}`, {
-        method: 'POST',
-        headers: extra ? { ...up.headers, ...extra, 'x-trace-id': call.traceId } : { ...up.headers, 'x-trace-id': call.traceId },
-        body,
-        signal: call.signal,
-      }),
-      (late) => void late.body?.cancel().catch(() => {}),
-    );
-  } catch (err) {
-    deadline.clear();
-    throw upstreamFailure(up, deadline, call, err);
-  }
-  if (!res.ok) {
-    const text = await deadline.race(res.text()).catch(() => '');
-    deadline.clear();
-    throw providerErrorFromResponse(up.name, res.status, up.redact(text), res.headers);
-  }
-  return res;
+  const headers = extra ? { ...up.headers, ...extra, 'x-trace-id': call.traceId } : { ...up.headers, 'x-trace-id': call.traceId };
+  return postUpstream(up, `${up.baseUrl}${path}`, headers, body, call, deadline, (status, text, h) => providerErrorFromResponse(up.name, status, text, h));
 }
 
 /** Reads a complete JSON body within the deadline; the text, for forwarding or parsing. */
@@ -71,7 +52,4 @@ export async function readText(up: AnthropicUpstream, res: Response, call: Upstr
   }
 }
 
-/** A failure while talking to this upstream, with Dvara's credentials kept out of the message. */
-export function upstreamFailure(up: AnthropicUpstream, deadline: Deadline, call: UpstreamCall, err: unknown) {
-  return callFailure(up.name, deadline, call.signal, err, up.redact);
-}
+export { upstreamFailure } from '../upstream-call.ts';

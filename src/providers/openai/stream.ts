@@ -1,9 +1,7 @@
-import { createParser, type EventSourceMessage } from 'eventsource-parser';
-import { DONE_EVENT, encodeSse, sseEvent } from '../../protocols/openai/sse.ts';
-import type { Usage } from '../../protocols/openai/types.ts';
-import { toOpenAIErrorBody, type DvaraError } from '../../server/errors.ts';
-import type { StreamResult, UpstreamCall, UsageReport } from '../types.ts';
-import { ProviderError } from '../errors.ts';
+import type { EventSourceMessage } from 'eventsource-parser';
+import { DONE_EVENT, sseEvent } from '../../protocols/openai/sse.ts';
+import type { StreamResult, UpstreamCall } from '../types.ts';
+import { ChunkSession, relaySse, type ChunkState } from '../sse-relay.ts';
 import { providerErrorFromEvent } from './errors.ts';
 import { normalizeChoices, normalizeUsage } from './normalize.ts';
 import type { Deadline } from '../upstream-call.ts';
@@ -17,12 +15,8 @@ import { upstreamFailure, type Upstream } from './upstream.ts';
 const HAS_USAGE = /"usage"\s*:\s*\{/;
 const HAS_FINISH = /"finish_reason"\s*:\s*"/;
 
-interface RelayState {
-  out: string[];
-  usage: Usage | null;
-  done: boolean;
-  finished: boolean;
-  error: DvaraError | null;
+interface RelayState extends ChunkState {
+  /** Data events queued for the client; the first commits the stream. */
   events: number;
 }
 
@@ -73,100 +67,37 @@ function eventHandler(up: Upstream, call: UpstreamCall, s: RelayState) {
   };
 }
 
+/** The OpenAI-format relay: events pass through (rewritten only where a quirk or usage needs it). */
+class OpenAIRelay extends ChunkSession {
+  readonly onEvent;
+
+  constructor(
+    private readonly s: RelayState,
+    up: Upstream,
+    call: UpstreamCall,
+  ) {
+    super(s, up.name, call.traceId);
+    this.onEvent = eventHandler(up, call, s);
+  }
+
+  get seen() {
+    return this.s.events > 0 || this.s.done;
+  }
+  get committed() {
+    return this.s.events > 0;
+  }
+
+  // Keep-alives (DeepSeek while queued) keep proxies between Dvara and the client from timing out.
+  onComment = (c: string) => {
+    this.s.out.push(`:${c}\n\n`);
+  };
+}
+
 /**
  * Starts relaying. Reads until the first event so an error sent inside a 200 (or a stream that dies
  * before saying anything) still throws here, while failover to another target is possible.
  */
-export async function relayStream(up: Upstream, res: Response, call: UpstreamCall, deadline: Deadline): Promise<StreamResult> {
-  const reader = res.body!.getReader();
-  const decoder = new TextDecoder();
-  const s: RelayState = { out: [], usage: null, done: false, finished: false, error: null, events: 0 };
-  const parser = createParser({
-    onEvent: eventHandler(up, call, s),
-    onComment: (c) => s.out.push(`:${c}\n\n`), // keep-alives (DeepSeek while queued) keep proxies from timing out
-  });
-
-  let settle!: (r: UsageReport) => void;
-  const usage = new Promise<UsageReport>((resolve) => (settle = resolve));
-  let settled = false;
-  const finish = (partial: boolean) => {
-    if (settled) return;
-    settled = true;
-    settle({ usage: s.usage, partial });
-  };
-
-  /** One network read; false when the upstream has ended. Failures become `s.error`. */
-  const readOnce = async (): Promise<boolean> => {
-    try {
-      // Until the first event the deadline applies; an expired wait cancels the read (and the upstream call).
-      const r = settledFirst ? await reader.read() : await deadline.race(reader.read());
-      if (r.done) {
-        parser.feed(decoder.decode());
-        parser.reset({ consume: true });
-        return false;
-      }
-      parser.feed(decoder.decode(r.value, { stream: true }));
-      return true;
-    } catch (err) {
-      if (!call.signal.aborted) s.error = upstreamFailure(up, deadline, call, err);
-      return false;
-    }
-  };
-
-  let open = true;
-  let settledFirst = false;
-  try {
-    while (s.events === 0 && !s.done && !s.error && (open = await readOnce()));
-  } finally {
-    settledFirst = true;
-    deadline.clear();
-    if (deadline.expired) reader.cancel().catch(() => {});
-  }
-  if (s.events === 0 && !s.done && !open && !s.error) {
-    s.error = new ProviderError({ provider: up.name, failureClass: 'truncated', message: `Provider ${up.name} ended the stream without sending anything` });
-  }
-  // Nothing has reached the client yet: fail here, where failover to another target is still possible.
-  if (s.error && s.events === 0) {
-    reader.cancel().catch(() => {});
-    throw s.error;
-  }
-
-  const endOf = (controller: ReadableStreamDefaultController<Uint8Array>, ended: boolean) => {
-    if (!s.done && !s.error && ended) {
-      if (s.finished) s.out.push(DONE_EVENT); // a server that omits [DONE] after a finished answer
-      else s.error = new ProviderError({ provider: up.name, failureClass: 'truncated', message: `Provider ${up.name} ended the stream before it was complete` });
-    }
-    if (s.error) s.out.push(sseEvent(toOpenAIErrorBody(s.error, call.traceId)));
-    if (s.out.length > 0) controller.enqueue(encodeSse(s.out.join('')));
-    s.out = [];
-    finish(s.error !== null || !s.done);
-    controller.close();
-    if (!ended) reader.cancel().catch(() => {});
-  };
-
-  const body = new ReadableStream<Uint8Array>({
-    start(controller) {
-      if (s.done || s.error) return endOf(controller, false);
-      if (s.out.length > 0) controller.enqueue(encodeSse(s.out.join('')));
-      s.out = [];
-    },
-    async pull(controller) {
-      // Keep reading until there is something to send: a read may hold only part of an event, or only
-      // the usage chunk the client did not ask for, and a pull that enqueues nothing is not called again.
-      while (!settled) {
-        const more = await readOnce();
-        if (!more || s.done || s.error) return endOf(controller, !more);
-        if (s.out.length > 0) {
-          controller.enqueue(encodeSse(s.out.join('')));
-          s.out = [];
-          return;
-        }
-      }
-    },
-    cancel() {
-      finish(true);
-      reader.cancel().catch(() => {});
-    },
-  });
-  return { kind: 'stream', body, usage };
+export function relayStream(up: Upstream, res: Response, call: UpstreamCall, deadline: Deadline): Promise<StreamResult> {
+  const state: RelayState = { out: [], usage: null, done: false, finished: false, error: null, events: 0 };
+  return relaySse(res, call, deadline, new OpenAIRelay(state, up, call), (err) => upstreamFailure(up, deadline, call, err));
 }

@@ -1,6 +1,6 @@
 import type { Preset } from '../openai-compatible/presets.ts';
 import type { UpstreamCall } from '../types.ts';
-import { callFailure, type Deadline } from '../upstream-call.ts';
+import { postUpstream, type Deadline } from '../upstream-call.ts';
 import { providerErrorFromResponse } from './errors.ts';
 
 export type OpenAIPath = 'chat/completions' | 'completions' | 'embeddings';
@@ -16,32 +16,11 @@ export interface Upstream {
   redact(text: string): string;
 }
 
-/** POSTs a JSON body text; resolves once a 2xx response's headers arrive, otherwise throws a ProviderError. */
-export async function postJson(up: Upstream, path: OpenAIPath, body: string | Uint8Array, call: UpstreamCall, deadline: Deadline): Promise<Response> {
-  let res: Response;
-  try {
-    res = await deadline.race(
-      fetch(up.url(path, call.model), {
-        method: 'POST',
-        headers: { ...up.headers, 'x-trace-id': call.traceId },
-        body,
-        signal: call.signal,
-      }),
-      (late) => void late.body?.cancel().catch(() => {}),
-    );
-  } catch (err) {
-    deadline.clear();
-    throw upstreamFailure(up, deadline, call, err);
-  }
-  if (!res.ok) {
-    const text = await deadline.race(res.text()).catch(() => '');
-    deadline.clear();
-    throw providerErrorFromResponse(up.name, res.status, up.redact(text), res.headers);
-  }
-  return res;
+/** POSTs a JSON body; resolves once a 2xx response's headers arrive, otherwise throws a ProviderError. */
+export function postJson(up: Upstream, path: OpenAIPath, body: string | Uint8Array, call: UpstreamCall, deadline: Deadline): Promise<Response> {
+  return postUpstream(up, up.url(path, call.model), { ...up.headers, 'x-trace-id': call.traceId }, body, call, deadline, (status, text, headers) =>
+    providerErrorFromResponse(up.name, status, text, headers),
+  );
 }
 
-/** A failure while talking to this upstream, with Dvara's credentials kept out of the message. */
-export function upstreamFailure(up: Upstream, deadline: Deadline, call: UpstreamCall, err: unknown) {
-  return callFailure(up.name, deadline, call.signal, err, up.redact);
-}
+export { upstreamFailure } from '../upstream-call.ts';
