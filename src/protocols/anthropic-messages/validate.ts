@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { paramName, valueAt } from '../issue-path.ts';
 import { DvaraError } from '../../server/errors.ts';
 import type { MessagesBody, MessagesRequest } from './types.ts';
 
@@ -112,17 +113,6 @@ export const translatableSchema = z.looseObject({
 // --- error reporting ---
 
 type Issue = z.core.$ZodIssue;
-
-/** `messages[0].content` from zod's ['messages', 0, 'content']. */
-function paramName(path: ReadonlyArray<PropertyKey>): string {
-  return path.reduce<string>((acc, p) => (typeof p === 'number' ? `${acc}[${p}]` : acc ? `${acc}.${String(p)}` : String(p)), '');
-}
-
-function valueAt(body: unknown, path: ReadonlyArray<PropertyKey>): unknown {
-  let v: unknown = body;
-  for (const key of path) v = v && typeof v === 'object' ? (v as Record<PropertyKey, unknown>)[key] : undefined;
-  return v;
-}
 
 /**
  * A union's own issue says only "Invalid input"; the branch that got furthest into the value (an array of

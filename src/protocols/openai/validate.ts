@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { paramName, valueAt } from '../issue-path.ts';
 import { DvaraError } from '../../server/errors.ts';
 import type { ChatRequest, CompletionRequest, EmbeddingRequest } from './types.ts';
 
@@ -98,17 +99,6 @@ export const embeddingSchema = z.looseObject({
   dimensions: z.number().int().min(1).optional(),
   user: z.string().optional(),
 });
-
-/** `messages[0].content` from zod's ['messages', 0, 'content']. */
-function paramName(path: ReadonlyArray<PropertyKey>): string {
-  return path.reduce<string>((acc, p) => (typeof p === 'number' ? `${acc}[${p}]` : acc ? `${acc}.${String(p)}` : String(p)), '');
-}
-
-function valueAt(body: unknown, path: ReadonlyArray<PropertyKey>): unknown {
-  let v: unknown = body;
-  for (const key of path) v = v && typeof v === 'object' ? (v as Record<PropertyKey, unknown>)[key] : undefined;
-  return v;
-}
 
 function validate<T>(schema: z.ZodType, body: unknown): T {
   if (!body || typeof body !== 'object' || Array.isArray(body)) {
