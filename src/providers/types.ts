@@ -22,7 +22,7 @@ export interface UpstreamCall {
    * The client's body bytes. An adapter that would send the same JSON (same model name, nothing rewritten)
    * forwards these instead of serialising again: for large bodies that is megabytes of copies saved.
    */
-  rawBody?: Uint8Array;
+  rawBody?: string | Uint8Array;
 }
 
 export interface UsageReport {

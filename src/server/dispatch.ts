@@ -14,7 +14,7 @@ export async function dispatch<R>(
   includeUsage: boolean,
   signal: AbortSignal,
   send: (adapter: ProviderAdapter, call: UpstreamCall) => Promise<R>,
-  rawBody?: Uint8Array,
+  rawBody?: string | Uint8Array,
 ): Promise<R> {
   let lastError: unknown;
   for (const target of targets) {

@@ -1,7 +1,7 @@
 import type { Router } from '../../routing/resolve.ts';
 import type { JsonResult, ProviderAdapter, StreamResult, UpstreamCall } from '../../providers/types.ts';
 import { dispatch } from '../../server/dispatch.ts';
-import { readJsonWithBytes } from '../../server/body.ts';
+import { readJsonWithRaw } from '../../server/body.ts';
 import { contextHeaders, jsonResponse, type RequestContext } from '../../server/context.ts';
 import { DvaraError } from '../../server/errors.ts';
 import { SSE_HEADERS } from './sse.ts';
@@ -43,12 +43,12 @@ function endpoint<B extends { model: string; stream?: boolean | null; stream_opt
   send: Send<B>,
 ) {
   return async (req: Request, ctx: RequestContext, deps: FrontDoorDeps): Promise<Response> => {
-    const { body: json, bytes } = await readJsonWithBytes(req, deps.maxBodySize);
+    const { body: json, raw } = await readJsonWithRaw(req, deps.maxBodySize);
     const body = validate(json);
     ctx.model = body.model;
     const targets = deps.router.resolve(body.model);
     assertModelAllowed(ctx, body.model);
-    const result = await dispatch(ctx, targets, wantsUsage(body), req.signal, (adapter, call) => send(adapter, body, call), bytes);
+    const result = await dispatch(ctx, targets, wantsUsage(body), req.signal, (adapter, call) => send(adapter, body, call), raw);
     return respond(ctx, result);
   };
 }

@@ -13,7 +13,7 @@ export interface Shaped {
 }
 
 /** What to send upstream: the client's own bytes when nothing was rewritten, else the rewritten body. */
-export function bodyText(shaped: Shaped, rawBody: Uint8Array | undefined): string | Uint8Array {
+export function bodyText(shaped: Shaped, rawBody: string | Uint8Array | undefined): string | Uint8Array {
   return !shaped.changed && rawBody !== undefined ? rawBody : JSON.stringify(shaped.body);
 }
 
