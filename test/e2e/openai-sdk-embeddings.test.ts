@@ -1,30 +1,17 @@
 // Embeddings, legacy completions and the models endpoints through the gateway with the official openai
 // SDK and fetch, against the fake OpenAI upstream and the built-in mock.
-import { afterAll, beforeAll, beforeEach, describe, expect, test } from 'bun:test';
+import { describe, expect, test } from 'bun:test';
 import OpenAI from 'openai';
 import type { Completion } from 'openai/resources/completions';
-import { api, sseData, startTestGateway, type TestGateway } from '../helpers/gateway.ts';
-import { floatsToBase64, startFakeOpenAI, type FakeUpstream } from '../fakes/openai-upstream.ts';
+import { api, sseData, type TestGateway } from '../helpers/gateway.ts';
+import { floatsToBase64, type FakeUpstream } from '../fakes/openai-upstream.ts';
+import { useOpenAISuite } from '../helpers/openai-suite.ts';
 
 let fake: FakeUpstream;
 let gw: TestGateway;
 let client: OpenAI;
 
-beforeAll(async () => {
-  fake = await startFakeOpenAI();
-  gw = await startTestGateway(`
-server: { host: 127.0.0.1, port: 0 }
-providers:
-  openai: { type: openai, api_key: sk-upstream-secret, base_url: "${fake.url}/v1" }
-  demo: { type: mock }
-`);
-  client = new OpenAI({ baseURL: gw.baseURL, apiKey: gw.key, maxRetries: 0 });
-});
-afterAll(async () => {
-  await gw.stop();
-  await fake.stop();
-});
-beforeEach(() => fake.reset());
+useOpenAISuite((s) => ({ fake, gw, client } = s));
 
 type EmbeddingBody = { object: string; model: string; data: Array<{ object: string; index: number; embedding: number[] | string }>; usage: { prompt_tokens: number; total_tokens: number } };
 

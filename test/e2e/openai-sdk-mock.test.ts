@@ -1,30 +1,17 @@
 // The built-in mock provider driven through the official openai SDK: chat, streaming, tools, structured
 // output and believable usage, all offline (no fake upstream is involved except to prove it stays unused).
-import { afterAll, beforeAll, beforeEach, describe, expect, test } from 'bun:test';
+import { describe, expect, test } from 'bun:test';
 import OpenAI from 'openai';
 import type { ChatCompletionChunk, ChatCompletionTool } from 'openai/resources/chat/completions';
-import { api, sseData, startTestGateway, type TestGateway } from '../helpers/gateway.ts';
-import { startFakeOpenAI, type FakeUpstream } from '../fakes/openai-upstream.ts';
+import { api, sseData, type TestGateway } from '../helpers/gateway.ts';
+import type { FakeUpstream } from '../fakes/openai-upstream.ts';
+import { useOpenAISuite } from '../helpers/openai-suite.ts';
 
 let fake: FakeUpstream;
 let gw: TestGateway;
 let client: OpenAI;
 
-beforeAll(async () => {
-  fake = await startFakeOpenAI();
-  gw = await startTestGateway(`
-server: { host: 127.0.0.1, port: 0 }
-providers:
-  openai: { type: openai, api_key: sk-upstream-secret, base_url: "${fake.url}/v1" }
-  demo: { type: mock }
-`);
-  client = new OpenAI({ baseURL: gw.baseURL, apiKey: gw.key, maxRetries: 0 });
-});
-afterAll(async () => {
-  await gw.stop();
-  await fake.stop();
-});
-beforeEach(() => fake.reset());
+useOpenAISuite((s) => ({ fake, gw, client } = s));
 
 const weatherTool: ChatCompletionTool = {
   type: 'function',

@@ -1,33 +1,20 @@
 // Tool calls and structured output through the gateway with the official openai SDK, against the fake
 // OpenAI upstream: non-stream and streamed tool calls, the SDK's stream helper, json_schema passthrough
 // and `chat.completions.parse` with zodResponseFormat (zod v4).
-import { afterAll, beforeAll, beforeEach, describe, expect, test } from 'bun:test';
+import { describe, expect, test } from 'bun:test';
 import OpenAI from 'openai';
 import { zodResponseFormat } from 'openai/helpers/zod';
 import type { ChatCompletionChunk, ChatCompletionTool } from 'openai/resources/chat/completions';
 import { z } from 'zod';
-import { api, sseData, startTestGateway, type TestGateway } from '../helpers/gateway.ts';
-import { startFakeOpenAI, type FakeUpstream } from '../fakes/openai-upstream.ts';
+import { api, sseData, type TestGateway } from '../helpers/gateway.ts';
+import type { FakeUpstream } from '../fakes/openai-upstream.ts';
+import { useOpenAISuite } from '../helpers/openai-suite.ts';
 
 let fake: FakeUpstream;
 let gw: TestGateway;
 let client: OpenAI;
 
-beforeAll(async () => {
-  fake = await startFakeOpenAI();
-  gw = await startTestGateway(`
-server: { host: 127.0.0.1, port: 0 }
-providers:
-  openai: { type: openai, api_key: sk-upstream-secret, base_url: "${fake.url}/v1" }
-  demo: { type: mock }
-`);
-  client = new OpenAI({ baseURL: gw.baseURL, apiKey: gw.key, maxRetries: 0 });
-});
-afterAll(async () => {
-  await gw.stop();
-  await fake.stop();
-});
-beforeEach(() => fake.reset());
+useOpenAISuite((s) => ({ fake, gw, client } = s));
 
 const weatherTool: ChatCompletionTool = {
   type: 'function',
