@@ -3,6 +3,7 @@ import type { z } from 'zod';
 import { configSchema, type Config } from './schema.ts';
 import { extractReferences, resolveReferences, type Issue } from './interpolate.ts';
 import { PRESETS, PRESET_TYPES, isPresetType } from '../providers/openai-compatible/presets.ts';
+import { attachAwsCredentials } from './aws.ts';
 
 export type { Issue } from './interpolate.ts';
 
@@ -27,6 +28,8 @@ export function parseConfig(text: string, env: Record<string, string | undefined
   const parsed = configSchema.safeParse(raw, { reportInput: true });
   if (!parsed.success) issues.push(...parsed.error.issues.flatMap(toIssues));
   issues.push(...crossCheck(raw));
+  // Credentials that may come from outside the file (environment, ~/.aws) are found once, here.
+  if (parsed.success) issues.push(...attachAwsCredentials(parsed.data as Config, env));
   // An unset variable also empties its field; report the variable, not the consequences.
   const unique = dedupeByPath(issues);
   return unique.length > 0 ? { ok: false, issues: unique } : { ok: true, config: parsed.data as Config };
@@ -52,10 +55,10 @@ function toIssues(issue: z.core.$ZodIssue): Issue[] {
   return [{ path: path.join('.') || '(root)', message: issue.message }];
 }
 
-const PROVIDER_TYPES = [...PRESET_TYPES, 'anthropic', 'mock'].join(', ');
+const PROVIDER_TYPES = [...PRESET_TYPES, 'anthropic', 'gemini', 'bedrock', 'mock'].join(', ');
 
 interface LooseConfig {
-  providers?: Record<string, { type?: unknown; api_key?: unknown } | null>;
+  providers?: Record<string, { type?: unknown; api_key?: unknown; vertex?: unknown } | null>;
   routes?: Array<{ targets?: Array<{ provider?: unknown } | null> } | null>;
 }
 
@@ -72,6 +75,12 @@ function crossCheck(input: unknown): Issue[] {
     const type = p?.type;
     if (typeof type === 'string' && isPresetType(type) && PRESETS[type].keyRequired && !p?.api_key) {
       issues.push({ path: `providers.${name}.api_key`, message: `required for type ${type}` });
+    }
+    if (type === 'gemini' && !p?.api_key && !p?.vertex) {
+      issues.push({
+        path: `providers.${name}.api_key`,
+        message: 'required for type gemini (a Generative Language API key, e.g. ${GEMINI_API_KEY}), unless vertex: {project, location, access_token} is set',
+      });
     }
   }
   const routes = Array.isArray(raw.routes) ? raw.routes : [];

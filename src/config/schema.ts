@@ -64,6 +64,38 @@ const anthropicProvider = z.strictObject({
   /** Anthropic requires max_tokens; used when the client sets none (capped at the model's own limit). */
   default_max_tokens: numeric(z.number().int().positive()).default(4096),
 });
+const geminiProvider = z.strictObject({
+  type: z.literal('gemini'),
+  ...common,
+  /** Generative Language API key (x-goog-api-key); not needed with `vertex`. */
+  api_key: z.string().min(1).optional(),
+  /** The API root; a version (/v1beta) is appended unless the URL already ends with one. */
+  base_url: url.default('https://generativelanguage.googleapis.com'),
+  api_version: z.string().min(1).default('v1beta'),
+  /** Vertex AI instead of the Generative Language API: same bodies, another URL and a bearer token. */
+  vertex: z
+    .strictObject({
+      project: z.string().min(1),
+      location: z.string().min(1).default('us-central1'),
+      /** An OAuth access token (e.g. `gcloud auth print-access-token`); it expires, so pass it by ${VAR}. */
+      access_token: z.string().min(1),
+    })
+    .optional(),
+  /** Sent with every request unless the client sends its own `safety_settings`. */
+  safety_settings: z.array(z.strictObject({ category: z.string().min(1), threshold: z.string().min(1) })).optional(),
+});
+const bedrockProvider = z.strictObject({
+  type: z.literal('bedrock'),
+  ...common,
+  /** Else AWS_REGION, AWS_DEFAULT_REGION or the profile's region. */
+  region: z.string().min(1).optional(),
+  /** Else AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY/AWS_SESSION_TOKEN, else the shared credentials profile. */
+  access_key_id: z.string().min(1).optional(),
+  secret_access_key: z.string().min(1).optional(),
+  session_token: z.string().min(1).optional(),
+  /** A profile in ~/.aws/credentials or ~/.aws/config (default: AWS_PROFILE, else "default"). */
+  profile: z.string().min(1).optional(),
+});
 const mockProvider = z.strictObject({
   type: z.literal('mock'),
   ...common,
@@ -77,6 +109,8 @@ export const providerSchema = z.discriminatedUnion('type', [
   azureProvider,
   presetProvider,
   anthropicProvider,
+  geminiProvider,
+  bedrockProvider,
   mockProvider,
 ]);
 

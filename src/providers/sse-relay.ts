@@ -6,8 +6,8 @@ import type { Usage } from '../protocols/openai/types.ts';
 import type { StreamResult, UpstreamCall, UsageReport } from './types.ts';
 import type { Deadline } from './upstream-call.ts';
 
-// The lifecycle every streamed upstream answer shares, whatever its format: read as bytes arrive, parse SSE
-// events, hold everything until the first event worth committing to (an error before it still fails over),
+// The lifecycle every streamed upstream answer shares, whatever its format: read as bytes arrive, decode them
+// (SSE events here, Bedrock's binary frames in its adapter), hold everything until the first event worth committing to (an error before it still fails over),
 // then pass on what each network read produced as one write, settle usage however the stream ends, and
 // cancel the upstream when the client goes away. What the events mean belongs to a RelaySession.
 
@@ -20,8 +20,6 @@ export interface RelaySession {
   readonly done: boolean;
   /** An error the upstream reported, or the session decided on. */
   error: DvaraError | null;
-  onEvent(ev: EventSourceMessage): void;
-  onComment?(comment: string): void;
   /** The raw bytes of one network read (for sessions that forward bytes unchanged). */
   onBytes?(bytes: Uint8Array): void;
   /** Output produced since the last call, or null. */
@@ -36,17 +34,46 @@ export interface RelaySession {
   emptyError(): DvaraError;
 }
 
+/** A session whose upstream speaks SSE. */
+export interface SseSession extends RelaySession {
+  onEvent(ev: EventSourceMessage): void;
+  onComment?(comment: string): void;
+}
+
+/** Turns network reads into a session's events; `feed` may throw, which fails the stream like a network error. */
+export interface RelayInput {
+  feed(bytes: Uint8Array): void;
+  /** The upstream ended: whatever is buffered is complete now, or never will be. */
+  end(): void;
+}
+
+function sseInput(s: SseSession): RelayInput {
+  const decoder = new TextDecoder();
+  const parser = createParser({ onEvent: (ev) => s.onEvent(ev), onComment: s.onComment && ((c) => s.onComment!(c)) });
+  return {
+    feed: (bytes) => parser.feed(decoder.decode(bytes, { stream: true })),
+    end: () => {
+      parser.feed(decoder.decode());
+      parser.reset({ consume: true });
+    },
+  };
+}
+
+/** Relays an SSE upstream; see relayStream. */
+export function relaySse(res: Response, call: UpstreamCall, deadline: Deadline, s: SseSession, failureOf: (err: unknown) => DvaraError): Promise<StreamResult> {
+  return relayStream(res, call, deadline, s, failureOf, sseInput(s));
+}
+
 /** Starts relaying; resolves once the session committed, or throws (before any byte reached the client). */
-export async function relaySse(
+export async function relayStream(
   res: Response,
   call: UpstreamCall,
   deadline: Deadline,
   s: RelaySession,
   failureOf: (err: unknown) => DvaraError,
+  input: RelayInput,
 ): Promise<StreamResult> {
   const reader = res.body!.getReader();
-  const decoder = new TextDecoder();
-  const parser = createParser({ onEvent: (ev) => s.onEvent(ev), onComment: s.onComment && ((c) => s.onComment!(c)) });
   let failure: DvaraError | null = null;
   let started = false;
 
@@ -65,12 +92,11 @@ export async function relaySse(
       // Until the first event the deadline applies; after it, a long think is not a timeout.
       const r = started || s.seen ? await reader.read() : await deadline.race(reader.read());
       if (r.done) {
-        parser.feed(decoder.decode());
-        parser.reset({ consume: true });
+        input.end();
         return false;
       }
       s.onBytes?.(r.value);
-      parser.feed(decoder.decode(r.value, { stream: true }));
+      input.feed(r.value);
       if (s.seen) deadline.clear();
       return true;
     } catch (err) {
@@ -145,7 +171,11 @@ export interface ChunkState {
 export abstract class ChunkSession implements RelaySession {
   abstract readonly seen: boolean;
   abstract readonly committed: boolean;
-  abstract onEvent(ev: EventSourceMessage): void;
+  /**
+   * Whether the upstream's own end of stream is its terminal marker (Gemini sends no [DONE]): then a finished
+   * answer followed by the close is complete, not partial.
+   */
+  protected readonly endsAtClose: boolean = false;
 
   constructor(
     protected readonly st: ChunkState,
@@ -176,7 +206,10 @@ export abstract class ChunkSession implements RelaySession {
     let tail = '';
     if (!st.done && !err && ended) {
       // A finished answer whose terminal marker went missing is complete; anything else was cut short.
-      if (st.finished) tail = DONE_EVENT;
+      if (st.finished) {
+        tail = DONE_EVENT;
+        if (this.endsAtClose) st.done = true;
+      }
       else err = new ProviderError({ provider: this.provider, failureClass: 'truncated', message: `Provider ${this.provider} ended the stream before it was complete` });
     }
     if (err) tail += sseEvent(toOpenAIErrorBody(err, this.traceId));

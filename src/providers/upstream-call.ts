@@ -136,3 +136,24 @@ export async function postUpstream(
   }
   return res;
 }
+
+/** Reads a complete body within the deadline; the text, for forwarding or parsing. */
+export async function readUpstreamText(up: UpstreamTarget, res: Response, call: UpstreamCall, deadline: Deadline): Promise<string> {
+  try {
+    return await deadline.race(res.text());
+  } catch (err) {
+    throw upstreamFailure(up, deadline, call, err);
+  } finally {
+    deadline.clear();
+  }
+}
+
+/** Reads and parses a complete JSON body; a body that is not JSON is the provider's failure, not the client's. */
+export async function readUpstreamJson<T>(up: UpstreamTarget, res: Response, call: UpstreamCall, deadline: Deadline): Promise<T> {
+  const text = await readUpstreamText(up, res, call, deadline);
+  try {
+    return JSON.parse(text) as T;
+  } catch {
+    throw new ProviderError({ provider: up.name, failureClass: 'transient', message: `Provider ${up.name} returned a body that is not JSON` });
+  }
+}

@@ -1,5 +1,5 @@
-import { ProviderError, type FailureClass } from '../errors.ts';
-import type { ErrorCode } from '../../server/errors.ts';
+import type { ProviderError } from '../errors.ts';
+import { statusFailure } from '../status-failure.ts';
 
 // Anthropic's errors: `{"type":"error","error":{"type":"invalid_request_error","message":"..."},"request_id":"..."}`
 // as an HTTP body, or the same object as an SSE `error` event after a 200 (providers.md 2.5, 2.6).
@@ -42,47 +42,9 @@ const STATUS_OF_TYPE: Record<string, number> = {
   overloaded_error: 529,
 };
 
-interface Classified {
-  failureClass: FailureClass;
-  code: ErrorCode;
-  status: number;
-}
-
-/** Which status a client sees for an Anthropic failure, and what retry and failover may do with it. */
-function classify(status: number): Classified {
-  if (status === 401 || status === 402 || status === 403) return { failureClass: 'auth', code: 'PROVIDER_ERROR', status: 502 };
-  if (status === 429) return { failureClass: 'throttled', code: 'PROVIDER_ERROR', status: 502 };
-  if (status === 408 || status === 504) return { failureClass: 'timeout', code: 'PROVIDER_TIMEOUT', status: 504 };
-  // 529 overloaded: the provider is up but has no capacity; OpenAI clients know 503 for that.
-  if (status === 529 || status === 503) return { failureClass: 'transient', code: 'PROVIDER_UNAVAILABLE', status: 503 };
-  if (status >= 500) return { failureClass: 'transient', code: 'PROVIDER_ERROR', status: 502 };
-  if (status === 404) return { failureClass: 'client', code: 'NOT_FOUND', status };
-  if (status === 413) return { failureClass: 'client', code: 'PAYLOAD_TOO_LARGE', status };
-  return { failureClass: 'client', code: 'INVALID_REQUEST', status };
-}
-
-function describe(provider: string, c: Classified, status: number, info: AnthropicErrorInfo | null, detail: string): string {
-  const what = info?.type ? `${status} ${info.type}` : String(status);
-  if (c.failureClass === 'client') return detail;
-  if (c.failureClass === 'auth') {
-    return `Provider ${provider} rejected Dvara's credentials (upstream ${what}): ${detail}. Check the provider's api_key in the Dvara config.`;
-  }
-  if (c.failureClass === 'throttled') return `Provider ${provider} is rate limiting Dvara (upstream ${what}): ${detail}`;
-  if (c.code === 'PROVIDER_UNAVAILABLE') return `Provider ${provider} is overloaded (upstream ${what}): ${detail}`;
-  return `Provider ${provider} failed (upstream ${what}): ${detail}`;
-}
-
 function build(provider: string, status: number, info: AnthropicErrorInfo | null, detail: string, retryAfter?: string): ProviderError {
-  const c = classify(status);
-  return new ProviderError({
-    provider,
-    failureClass: c.failureClass,
-    code: c.code,
-    status: c.status,
-    upstreamStatus: status,
-    message: describe(provider, c, status, info, detail),
-    retryAfter,
-  });
+  const what = info?.type ? `${status} ${info.type}` : String(status);
+  return statusFailure({ provider, status, what, detail, credentials: "the provider's api_key", retryAfter });
 }
 
 /** An upstream error response → ProviderError. `text` is already redacted. The client's own mistakes keep Anthropic's words. */

@@ -1,4 +1,5 @@
 import type { ChatMessage, ContentPart, ToolCall } from '../../protocols/openai/types.ts';
+import { parseToolArguments } from '../tool-arguments.ts';
 import { refuse, type AnthropicMessageParam, type Block } from './wire.ts';
 
 // OpenAI messages → Anthropic `system` + `messages` (providers.md 2.2, pitfalls 2.6): system and developer
@@ -74,25 +75,12 @@ function contentBlocks(provider: string, content: ChatMessage['content'], param:
   return out;
 }
 
-/** OpenAI sends arguments as a JSON string; Anthropic wants the object. `""` (no-arg calls) means `{}`. */
-export function parseArguments(provider: string, args: string, param: string): Obj {
-  if (args.trim() === '') return {};
-  let input: unknown;
-  try {
-    input = JSON.parse(args);
-  } catch {
-    throw refuse(provider, param, 'tool call arguments that are not valid JSON');
-  }
-  if (!input || typeof input !== 'object' || Array.isArray(input)) throw refuse(provider, param, 'tool call arguments that are not a JSON object');
-  return input as Obj;
-}
-
 function toolUseBlocks(provider: string, calls: ToolCall[], param: string): Block[] {
   return calls.map((c, j) => ({
     type: 'tool_use',
     id: c.id,
     name: c.function.name,
-    input: parseArguments(provider, c.function.arguments, `${param}[${j}].function.arguments`),
+    input: parseToolArguments(provider, c.function.arguments, `${param}[${j}].function.arguments`),
   }));
 }
 

@@ -1,7 +1,7 @@
 import type { EventSourceMessage } from 'eventsource-parser';
 import type { DvaraError } from '../../server/errors.ts';
 import type { StreamResult, UpstreamCall } from '../types.ts';
-import { relaySse, type RelaySession } from '../sse-relay.ts';
+import { relaySse, type SseSession } from '../sse-relay.ts';
 import { ProviderError } from '../errors.ts';
 import type { Deadline } from '../upstream-call.ts';
 import { providerErrorFromEvent } from './errors.ts';
@@ -59,7 +59,7 @@ function sniff(s: SniffState, up: AnthropicUpstream) {
 }
 
 /** Passes Anthropic's bytes through unchanged, reading usage and errors on the side. */
-class NativeRelay implements RelaySession {
+class NativeRelay implements SseSession {
   private readonly s: SniffState = { raw: {}, seen: false, committed: false, done: false, error: null };
   private held: Uint8Array[] = [];
   readonly onEvent;

@@ -1,5 +1,5 @@
 import type { UpstreamCall } from '../types.ts';
-import { postUpstream, upstreamFailure, type Deadline } from '../upstream-call.ts';
+import { postUpstream, readUpstreamText, type Deadline } from '../upstream-call.ts';
 import { providerErrorFromResponse } from './errors.ts';
 
 export type AnthropicPath = '/v1/messages' | '/v1/messages/count_tokens';
@@ -42,14 +42,6 @@ export function postJson(
 }
 
 /** Reads a complete JSON body within the deadline; the text, for forwarding or parsing. */
-export async function readText(up: AnthropicUpstream, res: Response, call: UpstreamCall, deadline: Deadline): Promise<string> {
-  try {
-    return await deadline.race(res.text());
-  } catch (err) {
-    throw upstreamFailure(up, deadline, call, err);
-  } finally {
-    deadline.clear();
-  }
-}
+export const readText = readUpstreamText;
 
 export { upstreamFailure } from '../upstream-call.ts';

@@ -4,7 +4,7 @@ import type { OpenAIPath, Upstream } from '../openai/upstream.ts';
 import type { ProviderAdapter } from '../types.ts';
 import { PRESETS, type PresetType } from './presets.ts';
 
-type CompatibleConfig = Exclude<ProviderConfig, { type: 'mock' | 'anthropic' }>;
+type CompatibleConfig = Exclude<ProviderConfig, { type: 'mock' | 'anthropic' | 'gemini' | 'bedrock' }>;
 
 /** Five minutes to the first byte: reasoning models think before they speak. */
 const DEFAULT_TIMEOUT_MS = 300_000;
