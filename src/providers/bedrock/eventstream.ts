@@ -9,7 +9,7 @@ export interface EventStreamMessage {
   /** By name. Types: bool → boolean, int8/16/32 → number, int64 → bigint, bytes → Uint8Array,
    * string → string, timestamp → Date, uuid → string (8-4-4-4-12 lower-case hex). */
   headers: Record<string, EventStreamHeaderValue>;
-  /** A view into the pushed bytes (not a copy). */
+  /** A view (not a copy) into the pushed chunk, or into the decoder's buffer when the frame spanned pushes. */
   payload: Uint8Array;
 }
 
@@ -39,56 +39,47 @@ const PRELUDE = 12;
 const MIN_FRAME = PRELUDE + 4; // no headers, empty payload
 /** Far above any real Bedrock event (they are a few KB); a larger length means a corrupt or hostile stream. */
 const MAX_FRAME = 16 * 1024 * 1024;
-const EMPTY = new Uint8Array(0);
-const utf8 = new TextDecoder('utf-8', { fatal: true });
+const utf8 = new TextDecoder();
+/** Value sizes of the fixed-width header types (bool true/false live in the type byte itself). */
+const FIXED_SIZE: Record<number, number> = { 0: 0, 1: 0, 2: 1, 3: 2, 4: 4, 5: 8, 8: 8, 9: 16 };
 
-const hex = (b: Uint8Array) => Array.from(b, (x) => x.toString(16).padStart(2, '0')).join('');
+function uuid(b: Uint8Array): string {
+  const h = Array.from(b, (x) => x.toString(16).padStart(2, '0')).join('');
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
+}
 
+/** Headers: [name_len u8][name][type u8][value], repeated. */
 function parseHeaders(bytes: Uint8Array): Record<string, EventStreamHeaderValue> {
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const headers: Record<string, EventStreamHeaderValue> = {};
   let at = 0;
-  const need = (n: number) => {
+  /** Claims the next n bytes and returns where they start; a header must not run past the section. */
+  const take = (n: number) => {
     if (at + n > bytes.length) throw new EventStreamError('Malformed header: value runs past the headers section');
+    at += n;
+    return at - n;
   };
   while (at < bytes.length) {
-    const nameLen = bytes[at]!;
-    at += 1;
-    need(nameLen + 1);
-    const name = utf8.decode(bytes.subarray(at, at + nameLen));
-    at += nameLen;
-    const type = bytes[at]!;
-    at += 1;
-    let value: EventStreamHeaderValue;
-    switch (type) {
-      case 0: value = true; break;
-      case 1: value = false; break;
-      case 2: need(1); value = view.getInt8(at); at += 1; break;
-      case 3: need(2); value = view.getInt16(at); at += 2; break;
-      case 4: need(4); value = view.getInt32(at); at += 4; break;
-      case 5: need(8); value = view.getBigInt64(at); at += 8; break;
-      case 6:
-      case 7: {
-        need(2);
-        const len = view.getUint16(at);
-        at += 2;
-        need(len);
-        const raw = bytes.subarray(at, at + len);
-        value = type === 6 ? raw : utf8.decode(raw);
-        at += len;
-        break;
-      }
-      case 8: need(8); value = new Date(Number(view.getBigInt64(at))); at += 8; break;
-      case 9: {
-        need(16);
-        const h = hex(bytes.subarray(at, at + 16));
-        value = `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
-        at += 16;
-        break;
-      }
-      default: throw new EventStreamError(`Unknown header type ${type} for header "${name}"`);
+    const name = utf8.decode(bytes.subarray(take(bytes[take(1)]!), at));
+    const type = bytes[take(1)]!;
+    if (type === 6 || type === 7) {
+      const raw = bytes.subarray(take(view.getUint16(take(2))), at);
+      headers[name] = type === 6 ? raw : utf8.decode(raw);
+      continue;
     }
-    headers[name] = value;
+    const size = FIXED_SIZE[type];
+    if (size === undefined) throw new EventStreamError(`Unknown header type ${type} for header "${name}"`);
+    const p = take(size);
+    switch (type) {
+      case 0: headers[name] = true; break;
+      case 1: headers[name] = false; break;
+      case 2: headers[name] = view.getInt8(p); break;
+      case 3: headers[name] = view.getInt16(p); break;
+      case 4: headers[name] = view.getInt32(p); break;
+      case 5: headers[name] = view.getBigInt64(p); break;
+      case 8: headers[name] = new Date(Number(view.getBigInt64(p))); break; // milliseconds since the epoch
+      default: headers[name] = uuid(bytes.subarray(p, at));
+    }
   }
   return headers;
 }
