@@ -24,7 +24,7 @@ export function parseDataUrl(url: string): InlineMedia | null {
   if (comma === -1) return null;
   const header = url.slice(5, comma);
   if (!header.endsWith(';base64')) return null;
-  return { mimeType: header.slice(0, header.indexOf(';')) || 'application/octet-stream', data: url.slice(comma + 1) };
+  return { mimeType: header.slice(0, header.indexOf(';')).toLowerCase() || 'application/octet-stream', data: url.slice(comma + 1) };
 }
 
 /** The http(s) URLs of the request's image parts that `keep` does not want left as URLs (with their params). */

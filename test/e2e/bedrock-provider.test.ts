@@ -89,6 +89,19 @@ describe('chat', () => {
   });
 });
 
+describe('every model family Converse serves', () => {
+  const families = ['meta.llama3-1-70b-instruct-v1:0', 'amazon.nova-pro-v1:0', 'mistral.mistral-large-2407-v1:0', 'cohere.command-r-plus-v1:0', 'eu.anthropic.claude-3-haiku-20240307-v1:0'];
+  for (const model of families) {
+    test(`${model}: chat and stream through the same Converse mapping`, async () => {
+      const res = await client.chat.completions.create({ model: `bedrock/${model}`, messages: [{ role: 'system', content: 'Be brief.' }, { role: 'user', content: 'Hello' }], max_tokens: 50 });
+      expect(res.choices[0]!.message.content).toBe('You said: Hello');
+      expect(fake.last()!.path).toBe(`/model/${encodeURIComponent(model)}/converse`);
+      const chunks = await collect(await client.chat.completions.create({ model: `bedrock/${model}`, messages: [{ role: 'user', content: 'Hello' }], stream: true }));
+      expect(chunks.map((c) => c.choices[0]?.delta.content ?? '').join('')).toBe('You said: Hello');
+    });
+  }
+});
+
 describe('streaming', () => {
   test('ConverseStream frames (one split across reads) become OpenAI chunks with usage last', async () => {
     const chunks = await collect(

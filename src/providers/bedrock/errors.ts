@@ -44,7 +44,10 @@ function build(provider: string, status: number, name: string | undefined, detai
   // A model that failed to answer (424) is the provider's failure, not the client's.
   const effective = status === 424 ? 502 : status;
   const what = name ? `${status} ${name}` : String(status);
-  return statusFailure({ provider, status: effective, what, detail, credentials: CREDENTIALS, retryAfter });
+  const e = statusFailure({ provider, status: effective, what, detail, credentials: CREDENTIALS, retryAfter });
+  if (effective === status) return e;
+  // Classified as the 502 it becomes, but reported with the status Bedrock actually sent.
+  return new ProviderError({ provider, failureClass: e.failureClass, code: e.code, status: e.status, upstreamStatus: status, message: e.message, retryAfter });
 }
 
 /** An upstream error response → ProviderError. `text` is already redacted. */

@@ -1,5 +1,6 @@
 import type { ChatRequest, FunctionTool, ToolChoice as OpenAIToolChoice } from '../../protocols/openai/types.ts';
 import type { MediaCache } from '../media.ts';
+import { traitsOf, type FamilyTraits } from './families.ts';
 import { toConverseMessages } from './messages.ts';
 import { refuse, type ConverseRequest, type ReplyShape, type ToolChoice, type ToolSpec } from './wire.ts';
 
@@ -41,7 +42,9 @@ function toToolChoice(choice: OpenAIToolChoice | undefined): ToolChoice | undefi
  * tool_choice "none": with tool history the tools stay declared (Converse requires it) and the model is left to
  * answer; without it they are not sent at all.
  */
-function toolConfig(req: ChatRequest, historyTools: Set<string>): ConverseRequest['toolConfig'] | undefined {
+function toolConfig(req: ChatRequest, historyTools: Set<string>, traits: FamilyTraits, provider: string, model: string): ConverseRequest['toolConfig'] | undefined {
+  const forced = req.tool_choice === 'required' || (typeof req.tool_choice === 'object' && req.tool_choice !== null);
+  if (forced && req.tools?.length && !traits.forcedTools) throw refuse(provider, 'tool_choice', `tool_choice "required" or a named function on ${model} (Converse lets it choose tools itself only)`);
   const offered: readonly FunctionTool[] = req.tools ?? [];
   const none = req.tool_choice === 'none';
   if ((offered.length === 0 || none) && historyTools.size === 0) return undefined;
@@ -53,23 +56,30 @@ function toolConfig(req: ChatRequest, historyTools: Set<string>): ConverseReques
 }
 
 /** JSON output rides on a forced tool whose input is the answer, as on Anthropic (Converse has no JSON mode). */
-function withJsonTool(body: ConverseRequest, req: ChatRequest): string | null {
+function withJsonTool(provider: string, body: ConverseRequest, req: ChatRequest, reasoning: boolean, model: string, traits: FamilyTraits): string | null {
   const rf = req.response_format;
   if (!rf || rf.type === 'text') return null;
+  if (!traits.forcedTools) throw refuse(provider, 'response_format', `JSON response_format on ${model} (it rides on a forced tool, which this model family cannot take)`);
+  // Claude refuses forced tool use with thinking on, and the JSON answer rides on a forced tool.
+  if (reasoning) throw refuse(provider, 'response_format', 'JSON response_format together with reasoning_effort');
   const tools = body.toolConfig?.tools ?? [];
   const name = tools.some((t) => t.toolSpec.name === 'json') ? 'json_response' : 'json';
   const schema = rf.type === 'json_schema' ? (rf.json_schema.schema ?? ANY_OBJECT) : ANY_OBJECT;
   const description = rf.type === 'json_schema' && rf.json_schema.description ? rf.json_schema.description : 'Give the final answer as a JSON object, by calling this tool.';
   const onlyJson = tools.length === 0 || req.tool_choice === 'none';
-  body.toolConfig = { tools: [...tools, toolSpec(name, description, schema)], toolChoice: onlyJson ? { tool: { name } } : (body.toolConfig?.toolChoice ?? { any: {} }) };
+  // With client tools the model must call one of them or the json tool: under "auto" it could answer in plain
+  // text, which is not the JSON asked for. A client tool forced by name stays forced.
+  const forced = body.toolConfig?.toolChoice;
+  const choice: ToolChoice = onlyJson ? { tool: { name } } : forced && 'tool' in forced ? forced : { any: {} };
+  body.toolConfig = { tools: [...tools, toolSpec(name, description, schema)], toolChoice: choice };
   return name;
 }
 
 /** reasoning_effort → extended thinking, for the Claude models behind Converse (their own request field). */
-function withThinking(provider: string, body: ConverseRequest, req: ChatRequest, model: string): boolean {
+function withThinking(provider: string, body: ConverseRequest, req: ChatRequest, model: string, traits: FamilyTraits): boolean {
   const effort = req.reasoning_effort;
   if (typeof effort !== 'string' || effort === 'none') return false;
-  if (!/(^|\.)anthropic\.claude/.test(model)) throw refuse(provider, 'reasoning_effort', `reasoning_effort on ${model} (Claude models only)`);
+  if (!traits.thinking) throw refuse(provider, 'reasoning_effort', `reasoning_effort on ${model} (Claude models only)`);
   const budget = THINKING_BUDGET[effort];
   if (budget === undefined) throw refuse(provider, 'reasoning_effort', `reasoning_effort "${effort}"`);
   const inference = (body.inferenceConfig ??= {});
@@ -82,6 +92,7 @@ function withThinking(provider: string, body: ConverseRequest, req: ChatRequest,
 
 export function toConverseRequest(req: ChatRequest, model: string, provider: string, media: MediaCache): ConversePlan {
   refuseUnsupported(provider, req);
+  const traits = traitsOf(model);
   const { system, messages, historyTools } = toConverseMessages(provider, req.messages, media);
   if (messages.length === 0) throw refuse(provider, 'messages', 'a conversation with no user or assistant content (system text alone)');
   const body: ConverseRequest = { messages };
@@ -98,12 +109,15 @@ export function toConverseRequest(req: ChatRequest, model: string, provider: str
     if (stops.length > 0) inference.stopSequences = stops;
   }
   if (Object.keys(inference).length > 0) body.inferenceConfig = inference;
-  if (typeof req.top_k === 'number') body.additionalModelRequestFields = { top_k: req.top_k };
+  if (typeof req.top_k === 'number') {
+    if (!traits.topK) throw refuse(provider, 'top_k', `top_k on ${model}`);
+    body.additionalModelRequestFields = traits.topK(req.top_k);
+  }
 
-  const tools = toolConfig(req, historyTools);
+  const tools = toolConfig(req, historyTools, traits, provider, model);
   if (tools) body.toolConfig = tools;
-  const reasoning = withThinking(provider, body, req, model);
-  const jsonTool = withJsonTool(body, req);
+  const reasoning = withThinking(provider, body, req, model, traits);
+  const jsonTool = withJsonTool(provider, body, req, reasoning, model, traits);
   // Bedrock's own fields, for clients that send them as extras (extra_body).
   for (const key of ['guardrailConfig', 'performanceConfig'] as const) if (req[key] && typeof req[key] === 'object') body[key] = req[key] as Record<string, unknown>;
   return { body, shape: { jsonTool, reasoning } };

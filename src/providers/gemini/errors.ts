@@ -12,6 +12,8 @@ interface GoogleError {
 }
 
 function errorOf(body: unknown): GoogleError | null {
+  // streamGenerateContent can answer an error as a one-element array, `[{"error":{...}}]` (seen even with alt=sse).
+  if (Array.isArray(body)) return body.length === 1 ? errorOf(body[0]) : null;
   if (!body || typeof body !== 'object') return null;
   const b = body as Record<string, unknown>;
   const e = (b.error && typeof b.error === 'object' ? b.error : b) as Record<string, unknown>;
