@@ -57,7 +57,9 @@ function thinkingConfig(provider: string, req: ChatRequest, model: string): Gene
   if (/^gemini-(3|[4-9])/.test(model)) {
     return { thinkingLevel: effort === 'high' || effort === 'medium' ? 'high' : 'low', includeThoughts: true };
   }
-  return effort === 'none' ? { thinkingBudget: 0 } : { thinkingBudget: THINKING_BUDGET[effort], includeThoughts: true };
+  // 2.5 Pro cannot stop thinking ("Budget 0 is invalid"): "none" leaves it at its default there.
+  if (effort === 'none') return /^gemini-2\.5-pro/.test(model) ? undefined : { thinkingBudget: 0 };
+  return { thinkingBudget: THINKING_BUDGET[effort], includeThoughts: true };
 }
 
 function generationConfig(provider: string, req: ChatRequest, model: string): GenerationConfig {
