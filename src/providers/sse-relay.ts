@@ -172,15 +172,14 @@ export abstract class ChunkSession implements RelaySession {
   abstract readonly seen: boolean;
   abstract readonly committed: boolean;
   /**
-   * Whether the upstream's own end of stream is its terminal marker (Gemini sends no [DONE]): then a finished
-   * answer followed by the close is complete, not partial.
+   * `endsAtClose`: the upstream's own end of stream is its terminal marker (Gemini sends no [DONE]), so a
+   * finished answer followed by the close is complete, not partial.
    */
-  protected readonly endsAtClose: boolean = false;
-
   constructor(
     protected readonly st: ChunkState,
     private readonly provider: string,
     private readonly traceId: string,
+    private readonly endsAtClose = false,
   ) {}
 
   get done(): boolean {

@@ -1,7 +1,6 @@
 import type { EventSourceMessage } from 'eventsource-parser';
 import { DONE_EVENT } from '../../protocols/openai/sse.ts';
-import type { Usage } from '../../protocols/openai/types.ts';
-import type { DvaraError } from '../../server/errors.ts';
+import { argsDelta, chunkPrefix, contentDelta, emitChunk, emitUsage, newTranslation, reasoningDelta, ROLE_DELTA, type TranslationState } from '../chunk-output.ts';
 import { providerErrorFromEvent } from './errors.ts';
 import { mapStopReason, toUsage } from './response.ts';
 import type { AnthropicUsage, ReplyShape } from './wire.ts';
@@ -19,33 +18,13 @@ interface BlockState {
   sawArgs: boolean;
 }
 
-export interface TranslateState {
-  /** SSE text queued for the client. */
-  out: string[];
-  /** An upstream event has arrived (the first-byte deadline has done its job). */
-  seen: boolean;
-  /** Something worth sending is queued (content, a tool call, the finish): from here on the stream is the client's. */
-  committed: boolean;
-  /** message_delta gave the finish reason. */
-  finished: boolean;
-  /** message_stop arrived; [DONE] is queued. */
-  done: boolean;
-  error: DvaraError | null;
-  /** Best known usage: input from message_start, output from the last message_delta. */
-  usage: Usage | null;
-  prefix: string;
+export interface TranslateState extends TranslationState {
   blocks: BlockState[];
   tools: number;
   raw: AnthropicUsage;
   readonly shape: ReplyShape;
-  readonly includeUsage: boolean;
   readonly provider: string;
   readonly redact: (text: string) => string;
-}
-
-/** Everything before `"choices"` in a chunk: fixed for the whole stream, so it is serialised once. */
-function chunkPrefix(id: string, model: string): string {
-  return `data: {"id":${JSON.stringify(id)},"object":"chat.completion.chunk","created":${Math.floor(Date.now() / 1000)},"model":${JSON.stringify(model)},`;
 }
 
 export function newTranslateState(opts: {
@@ -56,34 +35,13 @@ export function newTranslateState(opts: {
   fallbackId: string;
   redact: (text: string) => string;
 }): TranslateState {
-  return {
-    out: [],
-    seen: false,
-    committed: false,
-    finished: false,
-    done: false,
-    error: null,
-    usage: null,
-    prefix: chunkPrefix(opts.fallbackId, opts.model),
-    blocks: [],
-    tools: 0,
-    raw: {},
-    shape: opts.shape,
-    includeUsage: opts.includeUsage,
-    provider: opts.provider,
-    redact: opts.redact,
-  };
+  return newTranslation(
+    { id: opts.fallbackId, model: opts.model, includeUsage: opts.includeUsage },
+    { blocks: [] as BlockState[], tools: 0, raw: {} as AnthropicUsage, shape: opts.shape, provider: opts.provider, redact: opts.redact },
+  );
 }
 
-/** Queues one chunk; `delta` is already JSON text. */
-function emit(s: TranslateState, delta: string, finish: string | null = null, commit = true): void {
-  const reason = finish ? `"${finish}"` : 'null';
-  s.out.push(`${s.prefix}"choices":[{"index":0,"delta":${delta},"logprobs":null,"finish_reason":${reason}}]${s.includeUsage ? ',"usage":null' : ''}}\n\n`);
-  if (commit) s.committed = true;
-}
-
-const contentDelta = (text: string) => `{"content":${JSON.stringify(text)}}`;
-const argsDelta = (k: number, args: string) => `{"tool_calls":[{"index":${k},"function":{"arguments":${JSON.stringify(args)}}}]}`;
+const emit = (s: TranslateState, delta: string, finish: string | null = null, commit = true) => emitChunk(s, delta, finish, { commit });
 
 /** Usage fields newer servers repeat in message_delta replace what message_start said. */
 function mergeUsage(s: TranslateState, u: unknown): void {
@@ -109,7 +67,7 @@ function blockStart(s: TranslateState, index: number, cb: Obj): void {
     emit(s, `{"tool_calls":[${JSON.stringify(call)}]}`);
   } else if (cb.type === 'thinking') {
     b.kind = 'thinking';
-    if (s.shape.reasoning && cb.thinking) emit(s, `{"reasoning_content":${JSON.stringify(cb.thinking)}}`);
+    if (s.shape.reasoning && cb.thinking) emit(s, reasoningDelta(cb.thinking));
   }
 }
 
@@ -123,7 +81,7 @@ function blockDelta(s: TranslateState, b: BlockState | undefined, d: Obj): void 
     if (b.kind === 'tool') emit(s, argsDelta(b.tool, d.partial_json));
     else if (b.kind === 'json') emit(s, contentDelta(d.partial_json));
   } else if (d.type === 'thinking_delta') {
-    if (s.shape.reasoning && d.thinking) emit(s, `{"reasoning_content":${JSON.stringify(d.thinking)}}`);
+    if (s.shape.reasoning && d.thinking) emit(s, reasoningDelta(d.thinking));
   }
   // signature_delta, citations_delta: nothing an OpenAI client can use
 }
@@ -141,7 +99,7 @@ function messageDelta(s: TranslateState, data: Obj): void {
   if (finish === 'tool_calls' && s.tools === 0) finish = 'stop';
   s.finished = true;
   emit(s, '{}', finish);
-  if (s.includeUsage && s.usage) s.out.push(`${s.prefix}"choices":[],"usage":${JSON.stringify(s.usage)}}\n\n`);
+  emitUsage(s);
 }
 
 /** Translates one upstream event, queueing whatever it means for the client. */
@@ -162,7 +120,7 @@ export function translateEvent(s: TranslateState, ev: EventSourceMessage): void 
       if (typeof m.id === 'string' && typeof m.model === 'string') s.prefix = chunkPrefix(m.id, m.model);
       mergeUsage(s, m.usage);
       // Queued but not committing: an error right after message_start can still fail over.
-      emit(s, '{"role":"assistant","content":""}', null, false);
+      emit(s, ROLE_DELTA, null, false);
       return;
     }
     case 'content_block_start':

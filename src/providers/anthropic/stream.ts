@@ -1,34 +1,13 @@
-import type { EventSourceMessage } from 'eventsource-parser';
 import type { StreamResult, UpstreamCall } from '../types.ts';
-import { ChunkSession, relaySse } from '../sse-relay.ts';
+import { SseTranslation } from '../chunk-output.ts';
+import { relaySse } from '../sse-relay.ts';
 import type { Deadline } from '../upstream-call.ts';
-import { newTranslateState, translateEvent, type TranslateState } from './stream-translate.ts';
+import { newTranslateState, translateEvent } from './stream-translate.ts';
 import { upstreamFailure, type AnthropicUpstream } from './upstream.ts';
 import type { ReplyShape } from './wire.ts';
 
-// Reads an Anthropic SSE stream and serves it as OpenAI chat.completion.chunk SSE, translating as it arrives:
-// everything translated from one network read goes out as one chunk.
-
-/** The session that turns Anthropic events into OpenAI chunks (the state machine is in stream-translate.ts). */
-class AnthropicTranslation extends ChunkSession {
-  constructor(
-    private readonly s: TranslateState,
-    up: AnthropicUpstream,
-    call: UpstreamCall,
-  ) {
-    super(s, up.name, call.traceId);
-  }
-
-  get seen() {
-    return this.s.seen;
-  }
-  get committed() {
-    return this.s.committed;
-  }
-  onEvent(ev: EventSourceMessage): void {
-    translateEvent(this.s, ev);
-  }
-}
+// Reads an Anthropic SSE stream and serves it as OpenAI chat.completion.chunk SSE, translating as it arrives
+// (the state machine is in stream-translate.ts): everything translated from one network read goes out as one chunk.
 
 /**
  * Starts translating. Reads until there is something worth sending (content, a tool call, the finish), so an
@@ -36,5 +15,5 @@ class AnthropicTranslation extends ChunkSession {
  */
 export function translateStream(up: AnthropicUpstream, res: Response, call: UpstreamCall, deadline: Deadline, shape: ReplyShape): Promise<StreamResult> {
   const s = newTranslateState({ shape, includeUsage: call.includeUsage, provider: up.name, model: call.model, fallbackId: `chatcmpl-${call.traceId}`, redact: up.redact });
-  return relaySse(res, call, deadline, new AnthropicTranslation(s, up, call), (err) => upstreamFailure(up, deadline, call, err));
+  return relaySse(res, call, deadline, new SseTranslation(s, translateEvent, up.name, call.traceId), (err) => upstreamFailure(up, deadline, call, err));
 }

@@ -1,5 +1,6 @@
 import type { ChatMessage, ContentPart, ToolCall } from '../../protocols/openai/types.ts';
 import { parseDataUrl, type InlineMedia, type MediaCache } from '../media.ts';
+import { contentText, mapContent } from '../content-parts.ts';
 import { parseToolArguments } from '../tool-arguments.ts';
 import { refuse, type ContentBlock, type ConverseMessage, type ConverseRequest, type Obj } from './wire.ts';
 
@@ -52,20 +53,7 @@ function toBlock(provider: string, part: ContentPart, media: MediaCache, index: 
 }
 
 function toBlocks(provider: string, content: ChatMessage['content'], media: MediaCache, param: string): ContentBlock[] {
-  if (typeof content === 'string') return content.trim() ? [{ text: content }] : [];
-  if (!Array.isArray(content)) return [];
-  const out: ContentBlock[] = [];
-  content.forEach((part, j) => {
-    const b = toBlock(provider, part, media, j, `${param}[${j}]`);
-    if (b) out.push(b);
-  });
-  return out;
-}
-
-function textOf(content: ChatMessage['content']): string {
-  if (typeof content === 'string') return content;
-  if (!Array.isArray(content)) return '';
-  return content.map((p) => (p.type === 'text' && typeof (p as Obj).text === 'string' ? ((p as Obj).text as string) : '')).join('');
+  return mapContent<ContentBlock>(content, param, (text) => (text.trim() ? { text } : null), (part, p, j) => toBlock(provider, part, media, j, p));
 }
 
 function toolUseBlocks(provider: string, calls: ToolCall[], param: string): ContentBlock[] {
@@ -103,7 +91,7 @@ export function toConverseMessages(provider: string, messages: readonly ChatMess
     switch (m.role) {
       case 'system':
       case 'developer': {
-        const text = textOf(m.content);
+        const text = contentText(m.content);
         if (text.trim()) system.push({ text });
         break;
       }
@@ -120,7 +108,7 @@ export function toConverseMessages(provider: string, messages: readonly ChatMess
         break;
       }
       case 'tool': {
-        const text = textOf(m.content);
+        const text = contentText(m.content);
         // A tool result with no output still needs a block; Converse rejects blank text.
         push('user', [{ toolResult: { toolUseId: m.tool_call_id ?? '', content: [{ text: text.trim() ? text : '(no output)' }], status: 'success' } }]);
         break;

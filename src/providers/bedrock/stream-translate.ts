@@ -1,5 +1,4 @@
-import type { Usage } from '../../protocols/openai/types.ts';
-import type { DvaraError } from '../../server/errors.ts';
+import { argsDelta, contentDelta, emitChunk, emitUsage, newTranslation, reasoningDelta, ROLE_DELTA, type TranslationState } from '../chunk-output.ts';
 import { DONE_EVENT } from '../../protocols/openai/sse.ts';
 import { mapStopReason, toUsage } from './response.ts';
 import type { ReplyShape } from './wire.ts';
@@ -18,48 +17,18 @@ interface BlockState {
   sawArgs: boolean;
 }
 
-export interface TranslateState {
-  out: string[];
-  seen: boolean;
-  committed: boolean;
-  finished: boolean;
-  done: boolean;
-  error: DvaraError | null;
-  usage: Usage | null;
-  readonly prefix: string;
+export interface TranslateState extends TranslationState {
   blocks: Map<number, BlockState>;
   tools: number;
   stopReason: string | undefined;
   readonly shape: ReplyShape;
-  readonly includeUsage: boolean;
 }
 
 export function newTranslateState(opts: { shape: ReplyShape; includeUsage: boolean; model: string; id: string }): TranslateState {
-  return {
-    out: [],
-    seen: false,
-    committed: false,
-    finished: false,
-    done: false,
-    error: null,
-    usage: null,
-    prefix: `data: {"id":${JSON.stringify(opts.id)},"object":"chat.completion.chunk","created":${Math.floor(Date.now() / 1000)},"model":${JSON.stringify(opts.model)},`,
-    blocks: new Map(),
-    tools: 0,
-    stopReason: undefined,
-    shape: opts.shape,
-    includeUsage: opts.includeUsage,
-  };
+  return newTranslation(opts, { blocks: new Map<number, BlockState>(), tools: 0, stopReason: undefined as string | undefined, shape: opts.shape });
 }
 
-function emit(s: TranslateState, delta: string, finish: string | null = null, commit = true): void {
-  const reason = finish ? `"${finish}"` : 'null';
-  s.out.push(`${s.prefix}"choices":[{"index":0,"delta":${delta},"logprobs":null,"finish_reason":${reason}}]${s.includeUsage ? ',"usage":null' : ''}}\n\n`);
-  if (commit) s.committed = true;
-}
-
-const contentDelta = (text: string) => `{"content":${JSON.stringify(text)}}`;
-const argsDelta = (k: number, args: string) => `{"tool_calls":[{"index":${k},"function":{"arguments":${JSON.stringify(args)}}}]}`;
+const emit = (s: TranslateState, delta: string, finish: string | null = null, commit = true) => emitChunk(s, delta, finish, { commit });
 
 type Obj = Record<string, any>;
 
@@ -90,7 +59,7 @@ function blockDelta(s: TranslateState, index: number, delta: Obj): void {
     return;
   }
   const reasoning = (delta.reasoningContent as Obj | undefined)?.text;
-  if (typeof reasoning === 'string' && reasoning && s.shape.reasoning) emit(s, `{"reasoning_content":${JSON.stringify(reasoning)}}`);
+  if (typeof reasoning === 'string' && reasoning && s.shape.reasoning) emit(s, reasoningDelta(reasoning));
 }
 
 /** A tool called without arguments streams no input at all; the client must still get `{}`. */
@@ -115,7 +84,7 @@ export function translateEvent(s: TranslateState, eventType: string, data: Obj):
   s.seen = true;
   switch (eventType) {
     case 'messageStart':
-      emit(s, '{"role":"assistant","content":""}', null, false);
+      emit(s, ROLE_DELTA, null, false);
       return;
     case 'contentBlockStart':
       return blockStart(s, data.contentBlockIndex as number, (data.start ?? {}) as Obj);
@@ -129,7 +98,7 @@ export function translateEvent(s: TranslateState, eventType: string, data: Obj):
     case 'metadata':
       s.usage = toUsage(data.usage as Obj | undefined);
       if (!s.finished) finish(s);
-      if (s.includeUsage && s.usage) s.out.push(`${s.prefix}"choices":[],"usage":${JSON.stringify(s.usage)}}\n\n`);
+      emitUsage(s);
       s.done = true;
       s.out.push(DONE_EVENT);
       return;

@@ -1,5 +1,6 @@
 import { ProviderError } from '../errors.ts';
-import { ChunkSession, relayStream, type RelayInput } from '../sse-relay.ts';
+import { TranslationSession } from '../chunk-output.ts';
+import { relayStream, type RelayInput } from '../sse-relay.ts';
 import type { StreamResult, UpstreamCall } from '../types.ts';
 import { upstreamFailure, type Deadline } from '../upstream-call.ts';
 import { providerErrorFromException } from './errors.ts';
@@ -14,20 +15,13 @@ import type { ReplyShape } from './wire.ts';
 
 const utf8 = new TextDecoder();
 
-class BedrockTranslation extends ChunkSession {
+class BedrockTranslation extends TranslationSession<TranslateState> {
   constructor(
-    private readonly s: TranslateState,
+    s: TranslateState,
     private readonly up: BedrockUpstream,
     call: UpstreamCall,
   ) {
     super(s, up.name, call.traceId);
-  }
-
-  get seen() {
-    return this.s.seen;
-  }
-  get committed() {
-    return this.s.committed;
   }
 
   onMessage(m: EventStreamMessage): void {

@@ -1,5 +1,6 @@
 import type { ChatMessage, ContentPart, ToolCall } from '../../protocols/openai/types.ts';
 import { parseDataUrl, type MediaCache } from '../media.ts';
+import { contentText, mapContent } from '../content-parts.ts';
 import { parseToolArguments } from '../tool-arguments.ts';
 import { SKIP_SIGNATURE, signatureOf } from './tool-ids.ts';
 import { refuse, type Content, type Obj, type Part } from './wire.ts';
@@ -55,20 +56,7 @@ function toPart(provider: string, part: ContentPart, media: MediaCache, param: s
 }
 
 function toParts(provider: string, content: ChatMessage['content'], media: MediaCache, param: string): Part[] {
-  if (typeof content === 'string') return content ? [{ text: content }] : [];
-  if (!Array.isArray(content)) return [];
-  const out: Part[] = [];
-  content.forEach((part, j) => {
-    const p = toPart(provider, part, media, `${param}[${j}]`);
-    if (p) out.push(p);
-  });
-  return out;
-}
-
-function textOf(content: ChatMessage['content']): string {
-  if (typeof content === 'string') return content;
-  if (!Array.isArray(content)) return '';
-  return content.map((p) => (p.type === 'text' && typeof (p as Obj).text === 'string' ? ((p as Obj).text as string) : '')).join('');
+  return mapContent<Part>(content, param, (text) => (text ? { text } : null), (part, p) => toPart(provider, part, media, p));
 }
 
 /** Gemini 3 checks the first call of each step for its signature; calls it never signed get the documented skip value. */
@@ -102,7 +90,7 @@ export function toGeminiContents(provider: string, messages: readonly ChatMessag
     switch (m.role) {
       case 'system':
       case 'developer': {
-        const text = textOf(m.content);
+        const text = contentText(m.content);
         if (text) system.push({ text });
         break;
       }
@@ -122,7 +110,7 @@ export function toGeminiContents(provider: string, messages: readonly ChatMessag
         const name = callNames.get(m.tool_call_id ?? '') ?? (typeof m.name === 'string' ? m.name : undefined);
         if (!name) throw refuse(provider, `${param}.tool_call_id`, `a tool message whose tool_call_id matches no earlier assistant tool call`);
         // The response must be an object; tool output is text, so it is wrapped (providers.md 3.6).
-        push('user', [{ functionResponse: { name, response: { name, content: textOf(m.content) } } }]);
+        push('user', [{ functionResponse: { name, response: { name, content: contentText(m.content) } } }]);
         break;
       }
       default:

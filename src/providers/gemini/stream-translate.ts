@@ -1,6 +1,5 @@
 import type { EventSourceMessage } from 'eventsource-parser';
-import type { Usage } from '../../protocols/openai/types.ts';
-import type { DvaraError } from '../../server/errors.ts';
+import { chunkPrefix, contentDelta, emitChunk, emitUsage, newTranslation, reasoningDelta, ROLE_DELTA, type TranslationState } from '../chunk-output.ts';
 import { providerErrorFromEvent } from './errors.ts';
 import { blockedPromptError, mapFinishReason, toToolCall, toUsage } from './response.ts';
 import type { Candidate, GenerateContentResponse, ReplyShape } from './wire.ts';
@@ -15,28 +14,14 @@ interface ChoiceState {
   finished: boolean;
 }
 
-export interface TranslateState {
-  out: string[];
-  seen: boolean;
-  committed: boolean;
-  /** Every choice has its finish reason. */
-  finished: boolean;
-  done: boolean;
-  error: DvaraError | null;
-  usage: Usage | null;
-  prefix: string;
+export interface TranslateState extends TranslationState {
   choices: Map<number, ChoiceState>;
   readonly model: string;
   /** How many choices the client asked for (n). */
   readonly expected: number;
   readonly shape: ReplyShape;
-  readonly includeUsage: boolean;
   readonly provider: string;
   readonly redact: (text: string) => string;
-}
-
-function chunkPrefix(id: string, model: string): string {
-  return `data: {"id":${JSON.stringify(id)},"object":"chat.completion.chunk","created":${Math.floor(Date.now() / 1000)},"model":${JSON.stringify(model)},`;
 }
 
 export function newTranslateState(opts: {
@@ -48,30 +33,13 @@ export function newTranslateState(opts: {
   fallbackId: string;
   redact: (text: string) => string;
 }): TranslateState {
-  return {
-    out: [],
-    seen: false,
-    committed: false,
-    finished: false,
-    done: false,
-    error: null,
-    usage: null,
-    prefix: chunkPrefix(opts.fallbackId, opts.model),
-    choices: new Map(),
-    model: opts.model,
-    expected: opts.expected,
-    shape: opts.shape,
-    includeUsage: opts.includeUsage,
-    provider: opts.provider,
-    redact: opts.redact,
-  };
+  return newTranslation(
+    { id: opts.fallbackId, model: opts.model, includeUsage: opts.includeUsage },
+    { choices: new Map<number, ChoiceState>(), model: opts.model, expected: opts.expected, shape: opts.shape, provider: opts.provider, redact: opts.redact },
+  );
 }
 
-function emit(s: TranslateState, index: number, delta: string, finish: string | null = null): void {
-  const reason = finish ? `"${finish}"` : 'null';
-  s.out.push(`${s.prefix}"choices":[{"index":${index},"delta":${delta},"logprobs":null,"finish_reason":${reason}}]${s.includeUsage ? ',"usage":null' : ''}}\n\n`);
-  s.committed = true;
-}
+const emit = (s: TranslateState, index: number, delta: string, finish: string | null = null) => emitChunk(s, delta, finish, { index });
 
 function candidate(s: TranslateState, c: Candidate, fallbackIndex: number): void {
   const index = c.index ?? fallbackIndex;
@@ -79,15 +47,15 @@ function candidate(s: TranslateState, c: Candidate, fallbackIndex: number): void
   if (!st) {
     st = { tools: 0, finished: false };
     s.choices.set(index, st);
-    emit(s, index, '{"role":"assistant","content":""}');
+    emit(s, index, ROLE_DELTA);
   }
   for (const part of c.content?.parts ?? []) {
     if (part.functionCall) {
       const call = { index: st.tools++, ...toToolCall(part) };
       emit(s, index, `{"tool_calls":[${JSON.stringify(call)}]}`);
     } else if (typeof part.text === 'string' && part.text) {
-      if (!part.thought) emit(s, index, `{"content":${JSON.stringify(part.text)}}`);
-      else if (s.shape.reasoning) emit(s, index, `{"reasoning_content":${JSON.stringify(part.text)}}`);
+      if (!part.thought) emit(s, index, contentDelta(part.text));
+      else if (s.shape.reasoning) emit(s, index, reasoningDelta(part.text));
     }
   }
   const finish = mapFinishReason(c.finishReason, st.tools > 0);
@@ -123,6 +91,6 @@ export function translateEvent(s: TranslateState, ev: EventSourceMessage): void 
   if ([...s.choices.values()].every((c) => c.finished)) {
     s.finished = true;
     // Usage rides on the finishing event (cumulative); a later usage-only event would still update accounting.
-    if (s.includeUsage && s.usage) s.out.push(`${s.prefix}"choices":[],"usage":${JSON.stringify(s.usage)}}\n\n`);
+    emitUsage(s);
   }
 }
