@@ -205,6 +205,30 @@ describe('embeddings', () => {
     expect(fake.last()!.body).toMatchObject({ texts: ['a', 'b', 'c'], input_type: 'search_document' });
     expect(res.usage.prompt_tokens).toBeGreaterThan(0);
   });
+
+  test('Titan v1 takes only the text (dimensions refused before any call); Cohere v4 answers by type', async () => {
+    const v1 = await client.embeddings.create({ model: 'bedrock/amazon.titan-embed-text-v1', input: 'hello', encoding_format: 'float' });
+    expect(v1.data[0]!.embedding).toHaveLength(1536);
+    expect(fake.last()!.body).toEqual({ inputText: 'hello' });
+    fake.reset();
+    const err = await caught(client.embeddings.create({ model: 'bedrock/amazon.titan-embed-text-v1', input: 'hello', dimensions: 256 }));
+    expect(err.status).toBe(400);
+    expect(err.error.param).toBe('dimensions');
+    expect(fake.requests).toHaveLength(0);
+    const v4 = await client.embeddings.create({ model: 'bedrock/cohere.embed-v4:0', input: ['x', 'y'], encoding_format: 'float' });
+    expect(v4.data.map((d) => d.embedding.length)).toEqual([1536, 1536]);
+  });
+});
+
+describe('the Anthropic front door onto Bedrock', () => {
+  test('POST /v1/messages with a bedrock/ model is translated through Converse', async () => {
+    const res = await api(gw, '/v1/messages', { method: 'POST', json: { model: `bedrock/${SONNET}`, max_tokens: 100, messages: [{ role: 'user', content: 'Hello via Messages' }] } });
+    expect(res.status).toBe(200);
+    const msg = (await res.json()) as any;
+    expect(msg).toMatchObject({ type: 'message', role: 'assistant', content: [{ type: 'text', text: 'You said: Hello via Messages' }], stop_reason: 'end_turn' });
+    expect(msg.usage.input_tokens).toBeGreaterThan(0);
+    expect(fake.last()!.path).toEndWith('/converse');
+  });
 });
 
 describe('errors', () => {

@@ -193,6 +193,18 @@ describe('embeddings', () => {
   });
 });
 
+describe('the Anthropic front door onto Gemini', () => {
+  test('POST /v1/messages with a gemini-* model is translated, streamed and unstreamed', async () => {
+    const res = await api(gw, '/v1/messages', { method: 'POST', json: { model: 'gemini-2.0-flash', max_tokens: 100, system: 'Be brief.', messages: [{ role: 'user', content: 'Hello via Messages' }] } });
+    expect(res.status).toBe(200);
+    expect(await res.json()).toMatchObject({ type: 'message', content: [{ type: 'text', text: 'You said: Hello via Messages' }], stop_reason: 'end_turn' });
+    expect(fake.last()!.body.systemInstruction).toEqual({ parts: [{ text: 'Be brief.' }] });
+    const stream = await (await api(gw, '/v1/messages', { method: 'POST', json: { model: 'gemini-2.0-flash', max_tokens: 100, stream: true, messages: [{ role: 'user', content: 'Stream via Messages' }] } })).text();
+    expect(stream).toContain('event: message_start');
+    expect(stream).toContain('event: message_stop');
+  });
+});
+
 describe('errors and Vertex', () => {
   test('429 RESOURCE_EXHAUSTED fails over; without a fallback it is 502 with Retry-After from RetryInfo', async () => {
     fake.script(errorReply(429, 'RESOURCE_EXHAUSTED', 'You exceeded your current quota.', [retryInfo('34.4s')]));
