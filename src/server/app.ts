@@ -35,6 +35,16 @@ function pathOf(url: string): string {
   return q === -1 ? url.slice(start) : url.slice(start, q);
 }
 
+/**
+ * The API's own path for one a client built from a base URL that disagrees with the guide's: Spring AI appends
+ * /v1/chat/completions to a base URL that already ends in /v1 (/v1/v1/...), and several clients leave /v1 out
+ * (/chat/completions). Null when `path` is neither.
+ */
+export function canonicalApiPath(path: string): string | null {
+  if (path.startsWith('/v1/v1/')) return path.slice(3);
+  return /^\/(chat\/completions|completions|embeddings|responses|models|messages)(\/|$)/.test(path) ? `/v1${path}` : null;
+}
+
 const isAnthropicPath = (path: string) => path === '/v1/messages' || path.startsWith('/v1/messages/');
 
 /** Builds the request handler from compiled config: everything per request is lookups, no parsing. */
@@ -72,13 +82,20 @@ export function createHandler(config: Config, store: Store, auth: KeyAuthenticat
     '/v1/messages/count_tokens': { POST: authed((req, ctx) => handleCountTokens(req, ctx, deps)) },
     '/v1/models': { GET: authed((_req, ctx) => handleListModels(ctx, router, created)) },
   };
-  const getModel = authed((req, ctx) => handleGetModel(ctx, router, decodeURIComponent(pathOf(req.url).slice('/v1/models/'.length)), created));
+  const getModel = authed((req, ctx) => {
+    const path = pathOf(req.url);
+    return handleGetModel(ctx, router, decodeURIComponent(path.slice(path.indexOf('/models/') + '/models/'.length)), created);
+  });
 
   async function handle(req: Request): Promise<Response> {
     const ctx = newContext(req);
-    const path = pathOf(req.url);
+    let path = pathOf(req.url);
     try {
-      const route = routes[path];
+      let route = routes[path];
+      if (!route && !path.startsWith('/v1/models/')) {
+        const alias = canonicalApiPath(path);
+        if (alias) route = routes[(path = alias)];
+      }
       let handler = route?.[req.method];
       if (!route && path.startsWith('/v1/models/') && req.method === 'GET') handler = getModel;
       if (!handler) {
