@@ -1,4 +1,5 @@
-import { createParser, type EventSourceMessage } from 'eventsource-parser';
+import type { EventSourceMessage } from 'eventsource-parser';
+import { reframeStream } from '../reframe.ts';
 import type { ChatChunk, ToolCallDelta, Usage } from '../openai/types.ts';
 import type { StreamResult } from '../../providers/types.ts';
 import { DvaraError, isErrorCode } from '../../server/errors.ts';
@@ -43,7 +44,6 @@ interface StreamState {
   out: string[];
 }
 
-const encoder = new TextEncoder();
 
 function emit(s: StreamState, type: string, data: object): void {
   s.out.push(`event: ${type}\ndata: ${JSON.stringify({ type, ...data })}\n\n`);
@@ -173,60 +173,16 @@ export function translateStream(source: StreamResult, opts: StreamOptions): Stre
     completed: false,
     out: [],
   };
-  const reader = source.body.getReader();
-  const decoder = new TextDecoder();
-  const parser = createParser({
-    onEvent: (ev) => onEvent(s, ev),
-    // Upstream keep-alives (DeepSeek while queued) become Anthropic pings, so idle timeouts stay quiet.
-    onComment: () => {
-      if (!s.ended) emit(s, 'ping', {});
-    },
-  });
-  const flush = (c: ReadableStreamDefaultController<Uint8Array>) => {
-    if (s.out.length > 0) c.enqueue(encoder.encode(s.out.join('')));
-    s.out = [];
-  };
-
-  const body = new ReadableStream<Uint8Array>({
-    async pull(controller) {
-      // Read until there is something to send: a pull that enqueues nothing is not called again.
-      while (!s.ended) {
-        let r: Awaited<ReturnType<typeof reader.read>>;
-        try {
-          r = await reader.read();
-        } catch {
-          fail(s, new DvaraError('PROVIDER_ERROR', 'The stream from the provider failed'));
-          break;
-        }
-        if (r.done) {
-          parser.feed(decoder.decode());
-          parser.reset({ consume: true });
-          onEnd(s);
-        } else parser.feed(decoder.decode(r.value, { stream: true }));
-        if (s.out.length > 0 && !s.ended) return flush(controller);
-      }
-      try {
-        flush(controller);
-        controller.close();
-      } catch {
-        // the client cancelled while the last read was pending: nobody is listening
-      }
-      // After message_stop the upstream is read to its end (letting its usage settle as complete); after an
-      // error there is nothing more to want from it.
-      if (s.completed) void drain(reader);
-      else reader.cancel().catch(() => {});
-    },
-    cancel(reason) {
-      return reader.cancel(reason).catch(() => {});
-    },
-  });
-  return { kind: 'stream', body, usage: source.usage };
-}
-
-async function drain(reader: { read(): Promise<{ done: boolean }> }): Promise<void> {
-  try {
-    while (!(await reader.read()).done);
-  } catch {
-    // already reported or irrelevant: the client has its complete answer
-  }
+  return reframeStream(
+    source,
+    Object.assign(s, {
+      onEvent: (ev: EventSourceMessage) => onEvent(s, ev),
+      // Upstream keep-alives (DeepSeek while queued) become Anthropic pings, so idle timeouts stay quiet.
+      onComment: () => {
+        if (!s.ended) emit(s, 'ping', {});
+      },
+      onEnd: () => onEnd(s),
+      onReadError: () => fail(s, new DvaraError('PROVIDER_ERROR', 'The stream from the provider failed')),
+    }),
+  );
 }
