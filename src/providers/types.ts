@@ -58,6 +58,13 @@ export interface NativeMessagesRequest {
   [k: string]: unknown;
 }
 
+/** An inbound OpenAI Responses body (POST /v1/responses), forwarded natively to adapters that speak it. */
+export interface NativeResponsesRequest {
+  model: string;
+  stream?: boolean | null;
+  [k: string]: unknown;
+}
+
 /** Extra for native calls: client headers the upstream must see (anthropic-beta, anthropic-version). */
 export interface NativeCall extends UpstreamCall {
   headers: Record<string, string>;
@@ -79,6 +86,12 @@ export interface ProviderAdapter {
    * sniffed on the way. The /v1/messages front door uses it when present, else translates via `chat`.
    */
   messages?(req: NativeMessagesRequest, call: NativeCall): Promise<JsonResult<unknown> | StreamResult>;
+  /**
+   * Native OpenAI Responses API passthrough (OpenAI itself): the body goes upstream with only the model
+   * rewritten, and a stream's body is the Responses API's own typed SSE. The /v1/responses front door uses it
+   * when present, else translates via `chat`.
+   */
+  responses?(req: NativeResponsesRequest, call: UpstreamCall): Promise<JsonResult<unknown> | StreamResult>;
   /** Native POST /v1/messages/count_tokens. */
   countTokens?(req: NativeMessagesRequest, call: NativeCall): Promise<JsonResult<{ input_tokens: number }>>;
 }

@@ -12,6 +12,7 @@ import {
   type FrontDoorDeps,
 } from '../protocols/openai/handlers.ts';
 import { handleCountTokens, handleMessages } from '../protocols/anthropic-messages/handlers.ts';
+import { handleResponses } from '../protocols/responses/handlers.ts';
 import { anthropicErrorResponse } from '../protocols/anthropic-messages/errors.ts';
 import { KeyAuthenticator } from './auth.ts';
 import { errorResponse, jsonResponse, newContext, type RequestContext } from './context.ts';
@@ -78,6 +79,7 @@ export function createHandler(config: Config, store: Store, auth: KeyAuthenticat
     '/v1/chat/completions': { POST: authed((req, ctx) => handleChat(req, ctx, deps)) },
     '/v1/completions': { POST: authed((req, ctx) => handleCompletion(req, ctx, deps)) },
     '/v1/embeddings': { POST: authed((req, ctx) => handleEmbedding(req, ctx, deps)) },
+    '/v1/responses': { POST: authed((req, ctx) => handleResponses(req, ctx, deps)) },
     '/v1/messages': { POST: authed((req, ctx) => handleMessages(req, ctx, deps)) },
     '/v1/messages/count_tokens': { POST: authed((req, ctx) => handleCountTokens(req, ctx, deps)) },
     '/v1/models': { GET: authed((_req, ctx) => handleListModels(ctx, router, created)) },

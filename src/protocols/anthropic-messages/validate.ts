@@ -1,6 +1,5 @@
 import { z } from 'zod';
-import { paramName, valueAt } from '../issue-path.ts';
-import { DvaraError } from '../../server/errors.ts';
+import { checkBody } from '../issue-path.ts';
 import type { MessagesBody, MessagesRequest } from './types.ts';
 
 // Two levels of checking. The front door checks what every route needs (model, max_tokens, roles) and
@@ -110,42 +109,10 @@ export const translatableSchema = z.looseObject({
     .nullish(),
 });
 
-// --- error reporting ---
-
-type Issue = z.core.$ZodIssue;
-
-/**
- * A union's own issue says only "Invalid input"; the branch that got furthest into the value (an array of
- * blocks rather than a string, say) says which block and field are wrong, so report that one.
- */
-function deepest(issue: Issue, base: readonly PropertyKey[] = []): { issue: Issue; path: PropertyKey[] } {
-  const path = [...base, ...issue.path];
-  if (issue.code !== 'invalid_union') return { issue, path };
-  let best: Issue | undefined;
-  for (const branch of issue.errors) {
-    const first = branch[0];
-    if (first && first.path.length > (best?.path.length ?? 0)) best = first;
-  }
-  return best ? deepest(best, path) : { issue, path };
-}
-
-function check<T>(schema: z.ZodType, body: unknown, suffix = ''): T {
-  if (!body || typeof body !== 'object' || Array.isArray(body)) {
-    throw new DvaraError('INVALID_REQUEST', 'Request body must be a JSON object');
-  }
-  const r = schema.safeParse(body);
-  if (r.success) return body as T; // the original object: unknown fields and key order intact
-  const { issue, path } = deepest(r.error.issues[0]!);
-  const param = paramName(path);
-  const missing = (issue.code === 'invalid_type' || issue.code === 'invalid_union') && valueAt(body, path) === undefined;
-  const message = missing ? `Missing required field: ${param}` : `Invalid ${param || 'body'}: ${issue.message}`;
-  throw new DvaraError('INVALID_REQUEST', message + suffix, { param: param || null });
-}
-
-export const validateMessages = (body: unknown) => check<MessagesBody>(messagesSchema, body);
-export const validateCountTokens = (body: unknown) => check<MessagesBody>(countTokensSchema, body);
+export const validateMessages = (body: unknown) => checkBody<MessagesBody>(messagesSchema, body);
+export const validateCountTokens = (body: unknown) => checkBody<MessagesBody>(countTokensSchema, body);
 
 /** Checks a validated body can be translated for `provider`, an upstream that speaks OpenAI's format. */
 export function validateTranslatable(body: MessagesBody, provider: string): MessagesRequest {
-  return check<MessagesRequest>(translatableSchema, body, ` (translating for provider ${provider}, which does not speak Anthropic's Messages API)`);
+  return checkBody<MessagesRequest>(translatableSchema, body, ` (translating for provider ${provider}, which does not speak Anthropic's Messages API)`);
 }

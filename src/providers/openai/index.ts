@@ -3,6 +3,7 @@ import { encodeEmbeddings } from '../../protocols/openai/embeddings.ts';
 import type { JsonResult, ProviderAdapter, StreamResult, UpstreamCall } from '../types.ts';
 import { bodyText, chatBody, completionBody, embeddingBody, type Shaped } from './request.ts';
 import { readJsonBody } from './response.ts';
+import { nativeResponses } from './responses.ts';
 import { relayStream } from './stream.ts';
 import { Deadline } from '../upstream-call.ts';
 import { postJson, type OpenAIPath, type Upstream } from './upstream.ts';
@@ -21,7 +22,7 @@ export function createOpenAIAdapter(up: Upstream, type: string, models: readonly
     return { kind: 'json', body: r.body, usage: r.usage, model: r.parsed.model };
   }
 
-  return {
+  const adapter: ProviderAdapter = {
     name: up.name,
     type,
     models,
@@ -41,4 +42,7 @@ export function createOpenAIAdapter(up: Upstream, type: string, models: readonly
       };
     },
   };
+  // Only OpenAI itself has the Responses API; compatible providers are served by translation.
+  if (type === 'openai') adapter.responses = (req, call) => nativeResponses(up, req, call);
+  return adapter;
 }

@@ -3,7 +3,7 @@ import type { UpstreamCall } from '../types.ts';
 import { postUpstream, type Deadline } from '../upstream-call.ts';
 import { providerErrorFromResponse } from './errors.ts';
 
-export type OpenAIPath = 'chat/completions' | 'completions' | 'embeddings';
+export type OpenAIPath = 'chat/completions' | 'completions' | 'embeddings' | 'responses';
 
 /** One configured OpenAI-compatible provider, compiled once at start. */
 export interface Upstream {
