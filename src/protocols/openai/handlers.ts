@@ -5,6 +5,7 @@ import { readJsonWithRaw } from '../../server/body.ts';
 import { contextHeaders, jsonResponse, type RequestContext } from '../../server/context.ts';
 import { DvaraError } from '../../server/errors.ts';
 import { SSE_HEADERS } from './sse.ts';
+import { acceptsTokenInput, decodeTokenInputs, hasTokenInput } from './token-inputs.ts';
 import { validateChat, validateCompletion, validateEmbedding } from './validate.ts';
 
 // The OpenAI front door: validate, route, dispatch, respond. Nothing here knows any provider.
@@ -60,9 +61,11 @@ export const handleCompletion = endpoint(validateCompletion, (adapter, body, cal
   return adapter.complete(body, call);
 });
 
-export const handleEmbedding = endpoint(validateEmbedding, (adapter, body, call) => {
+export const handleEmbedding = endpoint(validateEmbedding, async (adapter, body, call) => {
   if (!adapter.embed) throw unsupported(adapter.name, 'embeddings');
-  return adapter.embed(body, call);
+  if (!hasTokenInput(body) || acceptsTokenInput(adapter.type)) return adapter.embed(body, call);
+  // Decoded text is a different body: the client's bytes must not be forwarded.
+  return adapter.embed(await decodeTokenInputs(body), { ...call, rawBody: undefined });
 });
 
 /** GET /v1/models: what this key can route, computed from config once. */
