@@ -4,17 +4,21 @@ import { afterAll, beforeAll, beforeEach, describe, expect, test } from 'bun:tes
 import OpenAI from 'openai';
 import type { ResponseInputItem } from 'openai/resources/responses/responses';
 import { startFakeAnthropic, type FakeAnthropic } from '../fakes/anthropic-upstream.ts';
+import { startFakeOpenAI, type FakeUpstream } from '../fakes/openai-upstream.ts';
 import { api, sseData, startTestGateway, type TestGateway } from '../helpers/gateway.ts';
 
 const CLAUDE = 'claude-sonnet-4-20250514';
 let fake: FakeAnthropic;
+let openai: FakeUpstream;
 let gw: TestGateway;
 let client: OpenAI;
 
 beforeAll(async () => {
   fake = await startFakeAnthropic();
+  openai = await startFakeOpenAI();
   gw = await startTestGateway(`
 providers:
+  openai: { type: openai, api_key: sk-openai-test, base_url: "${openai.url}/v1" }
   anthropic: { type: anthropic, api_key: sk-ant-test, base_url: "${fake.url}" }
   demo: { type: mock }
 `);
@@ -23,8 +27,12 @@ providers:
 afterAll(async () => {
   await gw?.stop();
   await fake?.stop();
+  await openai?.stop();
 });
-beforeEach(() => fake.reset());
+beforeEach(() => {
+  fake.reset();
+  openai.reset();
+});
 
 const caught = (p: PromiseLike<unknown>): Promise<any> => Promise.resolve(p).then(() => 'resolved', (e: unknown) => e);
 const weather = { type: 'function' as const, name: 'get_weather', description: 'Weather in a city', strict: true, parameters: { type: 'object', properties: { city: { type: 'string' } }, required: ['city'], additionalProperties: false } };
@@ -98,6 +106,36 @@ describe('translated (a provider without a Responses API)', () => {
   test('the mock answers too (any provider reaches /v1/responses)', async () => {
     const r = await client.responses.create({ model: 'demo/echo', input: [{ role: 'user', content: [{ type: 'input_text', text: 'hi mock' }] }] });
     expect(r.output_text).toContain('hi mock');
+  });
+});
+
+describe('native (OpenAI itself)', () => {
+  test('the body goes to OpenAI /v1/responses unchanged but for the model; the answer comes back as is', async () => {
+    const r = await client.responses.create({ model: 'openai/gpt-4o', input: 'Hello native', instructions: 'Be brief.', store: true });
+    expect(r.output_text).toBe('You said: Hello native');
+    const rec = openai.last()!;
+    expect(rec.path).toBe('/v1/responses');
+    expect(rec.body).toEqual({ model: 'gpt-4o', input: 'Hello native', instructions: 'Be brief.', store: true });
+    expect(rec.headers.authorization).toBe('Bearer sk-openai-test');
+    // Stored by OpenAI, so previous_response_id works natively.
+    const next = await client.responses.create({ model: 'gpt-4o', input: 'And again', previous_response_id: r.id });
+    expect(next.previous_response_id).toBe(r.id);
+  });
+
+  test("streams are OpenAI's own events, relayed as they come", async () => {
+    const stream = client.responses.stream({ model: 'gpt-4o', input: 'Stream natively' });
+    const types: string[] = [];
+    for await (const ev of stream) types.push(ev.type);
+    expect((await stream.finalResponse()).output_text).toBe('You said: Stream natively');
+    expect(types[0]).toBe('response.created');
+    expect(types.at(-1)).toBe('response.completed');
+    expect(openai.last()!.body.stream).toBe(true);
+  });
+
+  test("OpenAI's own 400 (an unknown previous_response_id) keeps its words", async () => {
+    const err = await caught(client.responses.create({ model: 'gpt-4o', input: 'x', previous_response_id: 'resp_unknown' }));
+    expect(err.status).toBe(400);
+    expect(err.error.message).toContain('resp_unknown');
   });
 });
 

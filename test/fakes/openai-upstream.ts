@@ -6,9 +6,11 @@ import {
   FAKE_MODELS, chatCompletionBody, chatStreamEvents, completionBody, completionStreamEvents,
   embeddingsBody, fakeId, openaiError,
 } from './openai-wire.ts';
+import { createResponsesFake } from './openai-responses.ts';
 import { startScriptedServer, type RecordedRequest, type ScriptedReply, type ScriptedServer } from './scripted-server.ts';
 
 export { SSE_DONE, floatsToBase64, openaiError, quirks, sseData } from './openai-wire.ts';
+export { responseBody, responseStreamEvents, responsesErrorEvent, responsesEvent, type ResponsesPlan } from './openai-responses.ts';
 
 export type { RecordedRequest, ScriptedReply } from './scripted-server.ts';
 export type FakeUpstream = ScriptedServer;
@@ -21,6 +23,7 @@ export interface FakeOpenAIOptions {
 export async function startFakeOpenAI(opts: FakeOpenAIOptions = {}): Promise<FakeUpstream> {
   const prefix = (opts.pathPrefix ?? '/v1').replace(/\/+$/, '');
   const chunkDelayMs = opts.chunkDelayMs ?? 0;
+  const responses = createResponsesFake(); // remembers stored responses for previous_response_id
 
   /** Behaviour when nothing is scripted: decided entirely by the request. */
   function defaultReply(rec: RecordedRequest): ScriptedReply {
@@ -32,12 +35,14 @@ export async function startFakeOpenAI(opts: FakeOpenAIOptions = {}): Promise<Fak
       const id = decodeURIComponent(p.slice(prefix.length + '/models/'.length));
       return { json: FAKE_MODELS.find((m) => m.id === id) ?? { id, object: 'model', created: 1700000000, owned_by: 'system' } };
     }
-    const kind = p.endsWith('/chat/completions') ? 'chat' : p.endsWith('/completions') ? 'completions' : p.endsWith('/embeddings') ? 'embeddings' : null;
+    const kind = p.endsWith('/chat/completions') ? 'chat' : p.endsWith('/completions') ? 'completions'
+      : p.endsWith('/embeddings') ? 'embeddings' : p.endsWith('/responses') ? 'responses' : null;
     if (!kind || rec.method !== 'POST') return invalidUrl;
     const body = rec.body;
     if (typeof body !== 'object' || body === null || Array.isArray(body)) {
       return { status: 400, json: openaiError('We could not parse the JSON body of your request. (HINT: The OpenAI API expects a JSON payload.)') };
     }
+    if (kind === 'responses') return responses.reply(body, chunkDelayMs);
     // Azure puts the deployment in the path and may omit `model` from the body.
     const model = typeof body.model === 'string' ? body.model : (/\/deployments\/([^/]+)\//.exec(p)?.[1] ?? 'gpt-4o-mini');
     const streamed = body.stream === true;
