@@ -19,6 +19,7 @@ beforeAll(async () => {
   gw = await startTestGateway(`
 providers:
   openai: { type: openai, api_key: sk-openai-test, base_url: "${openai.url}/v1" }
+  deepseek: { type: deepseek, api_key: sk-deepseek-test, base_url: "${openai.url}/v1" }
   anthropic: { type: anthropic, api_key: sk-ant-test, base_url: "${fake.url}" }
   demo: { type: mock }
 `);
@@ -106,6 +107,42 @@ describe('translated (a provider without a Responses API)', () => {
   test('the mock answers too (any provider reaches /v1/responses)', async () => {
     const r = await client.responses.create({ model: 'demo/echo', input: [{ role: 'user', content: [{ type: 'input_text', text: 'hi mock' }] }] });
     expect(r.output_text).toContain('hi mock');
+  });
+});
+
+describe('translated: regressions', () => {
+  test('an OpenAI-compatible provider gets a chat body, never the client\'s Responses bytes (deepseek, non-stream)', async () => {
+    const r = await client.responses.create({ model: 'deepseek-chat', input: [{ role: 'user', content: [{ type: 'input_text', text: 'Explain REST briefly.' }] }] });
+    expect(r.output_text).toBe('Fake reply to: Explain REST briefly.');
+    const rec = openai.last()!;
+    expect(rec.path).toBe('/v1/chat/completions');
+    expect(rec.body.input).toBeUndefined();
+    expect(rec.body.messages).toEqual([{ role: 'user', content: 'Explain REST briefly.' }]);
+  });
+
+  test('item_reference to an item Dvara returned earlier resolves (the Vercel AI SDK with its default store: true)', async () => {
+    const first = await client.responses.create({ model: CLAUDE, input: 'What is the weather in Paris?', tools: [weather] });
+    const text = first.output.find((o) => o.type === 'message')!;
+    const call = first.output.find((o) => o.type === 'function_call');
+    if (call?.type !== 'function_call') throw new Error('no function call');
+    const input = [
+      { role: 'user', content: 'What is the weather in Paris?' },
+      { type: 'item_reference', id: text.id },
+      { type: 'item_reference', id: call.id },
+      { type: 'function_call_output', call_id: call.call_id, output: '18C' },
+    ] as ResponseInputItem[];
+    const second = await client.responses.create({ model: CLAUDE, input, tools: [weather] });
+    expect(second.output_text).toBe('Tool results: 18C');
+    const sent = fake.last()!.body.messages[1].content;
+    expect(sent[0]).toEqual({ type: 'text', text: 'I will use a tool for that.' });
+    expect(sent[1]).toMatchObject({ type: 'tool_use', id: call.call_id, name: 'get_weather' });
+  });
+
+  test('an unknown item_reference is a 400 saying what to send instead', async () => {
+    const err = await caught(client.responses.create({ model: CLAUDE, input: [{ type: 'item_reference', id: 'msg_unknown' }] as ResponseInputItem[] }));
+    expect(err.status).toBe(400);
+    expect(err.error.param).toBe('input[0].id');
+    expect(err.error.message).toContain('store = false');
   });
 });
 

@@ -1,4 +1,5 @@
 import type { ChatCompletion, Usage } from '../openai/types.ts';
+import { rememberItems } from './item-store.ts';
 import type { OutputItem, ResponsesRequest, ResponsesUsage } from './types.ts';
 
 // Chat Completions answer → a Response object, the shape OpenAI's SDKs and the Vercel AI SDK parse. The
@@ -78,6 +79,7 @@ export function toResponse(req: ResponsesRequest, completion: ChatCompletion): R
   for (const call of choice?.message.tool_calls ?? []) {
     output.push({ id: newItemId('fc'), type: 'function_call', status: 'completed', call_id: call.id, name: call.function.name, arguments: call.function.arguments });
   }
+  rememberItems(output);
   const incomplete = incompleteReason(choice?.finish_reason);
   const env = { id: newResponseId(), createdAt: completion.created ?? Math.floor(Date.now() / 1000), model: completion.model };
   return responseObject(req, env, incomplete ? 'incomplete' : 'completed', output, toResponsesUsage(completion.usage), incomplete);

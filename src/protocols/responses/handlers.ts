@@ -21,7 +21,8 @@ function respond(ctx: RequestContext, result: JsonResult<unknown> | StreamResult
 }
 
 async function viaChat(adapter: ProviderAdapter, body: ResponsesRequest, chat: ChatRequest, call: UpstreamCall): Promise<JsonResult<unknown> | StreamResult> {
-  const result = await adapter.chat({ ...chat, model: call.model }, call);
+  // The client's bytes are a Responses body: never forwarded as a chat body.
+  const result = await adapter.chat({ ...chat, model: call.model }, { ...call, rawBody: undefined });
   if (result.kind === 'stream') return translateStream(result, body, { id: newResponseId(), createdAt: Math.floor(Date.now() / 1000), model: call.model });
   const completion = (typeof result.body === 'string' ? JSON.parse(result.body) : result.body) as ChatCompletion;
   return { kind: 'json', body: toResponse(body, completion), usage: result.usage, model: result.model };

@@ -4,6 +4,7 @@ import type { StreamResult } from '../../providers/types.ts';
 import { DvaraError, isErrorCode } from '../../server/errors.ts';
 import { reframeStream } from '../reframe.ts';
 import { incompleteReason, newItemId, responseObject, toResponsesUsage, type Envelope } from './from-chat.ts';
+import { rememberItems } from './item-store.ts';
 import type { OutputItem, OutputText, ResponsesRequest } from './types.ts';
 
 // OpenAI chunk SSE (what every adapter's `chat` streams) → the Responses API's typed events: response.created
@@ -113,6 +114,7 @@ function finish(s: StreamState): void {
     s.output[call.index] = item;
     emit(s, 'response.output_item.done', { output_index: call.index, item });
   }
+  rememberItems(s.output);
   const incomplete = incompleteReason(s.finish);
   const response = responseObject(s.req, s.env, incomplete ? 'incomplete' : 'completed', s.output, toResponsesUsage(s.usage), incomplete);
   emit(s, incomplete ? 'response.incomplete' : 'response.completed', { response });

@@ -1,4 +1,6 @@
 import type { ChatMessage, ChatRequest, ContentPart, ToolCall } from '../openai/types.ts';
+import { DvaraError } from '../../server/errors.ts';
+import { ITEM_TTL_DESCRIPTION, recallItem } from './item-store.ts';
 import type { FunctionToolDef, InputContentPart, InputItem, ResponsesRequest } from './types.ts';
 
 // Responses request → Chat Completions (the pivot), for every provider without a Responses API. Items map
@@ -30,6 +32,19 @@ function outputText(o: string | InputContentPart[]): string {
   return typeof o === 'string' ? o : o.map((p) => p.text ?? '').join('');
 }
 
+/** An item_reference replaced by the output item it names (kept by item-store.ts), or a 400 saying what to do. */
+function resolve(item: InputItem, index: number): InputItem {
+  if (item.type !== 'item_reference') return item;
+  const found = recallItem(String(item.id));
+  if (found?.type === 'message') return { role: 'assistant', content: found.content.map((c) => ({ type: 'output_text', text: c.text })) };
+  if (found) return found;
+  throw new DvaraError(
+    'INVALID_REQUEST',
+    `Unknown item_reference ${String(item.id)}: for providers without a Responses API, Dvara keeps the items it returned for ${ITEM_TTL_DESCRIPTION}, in one gateway process; send the item itself instead (with the Vercel AI SDK: providerOptions.openai.store = false)`,
+    { param: `input[${index}].id` },
+  );
+}
+
 function toMessages(req: ResponsesRequest): ChatMessage[] {
   const out: ChatMessage[] = [];
   if (req.instructions) out.push({ role: 'system', content: req.instructions });
@@ -37,7 +52,8 @@ function toMessages(req: ResponsesRequest): ChatMessage[] {
     out.push({ role: 'user', content: req.input });
     return out;
   }
-  for (const item of req.input as InputItem[]) {
+  for (const [index, raw] of (req.input as InputItem[]).entries()) {
+    const item = resolve(raw, index);
     if (item.type === 'function_call') {
       const fc = item as Extract<InputItem, { type: 'function_call' }>;
       const call: ToolCall = { id: fc.call_id, type: 'function', function: { name: fc.name, arguments: fc.arguments } };

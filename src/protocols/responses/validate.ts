@@ -45,8 +45,10 @@ const translatableItem = z.union(
     z.looseObject({ type: z.literal('function_call_output'), call_id: z.string().min(1), output: z.union([z.string(), z.array(textPart)]) }),
     // Reasoning from an earlier turn is the model's own; other providers cannot read it, and it is dropped.
     z.looseObject({ type: z.literal('reasoning') }),
+    // An earlier output item by id (clients that assume stored responses); resolved from item-store.ts.
+    z.looseObject({ type: z.literal('item_reference'), id: z.string().min(1) }),
   ],
-  { error: 'must be a message, function_call, function_call_output or reasoning item' },
+  { error: 'must be a message, function_call, function_call_output, reasoning or item_reference item' },
 );
 
 const translatableSchema = z.looseObject({
