@@ -101,6 +101,15 @@ export type ChatPlan =
 
 export function planChat(req: ChatRequest): ChatPlan {
   const tools = (req.tools ?? []).filter((t) => t?.type === 'function' && typeof t.function?.name === 'string');
+  const messages = req.messages ?? [];
+  const last = messages[messages.length - 1];
+  // After the tool's results the model answers in text, as real models do, unless a call is forced.
+  const forced = req.tool_choice === 'required' || typeof req.tool_choice === 'object';
+  if (last?.role === 'tool' && !forced) {
+    const results: string[] = [];
+    for (let i = messages.length - 1; i >= 0 && messages[i]?.role === 'tool'; i--) results.unshift(contentText(messages[i]!.content));
+    return truncate(`Tool results: ${results.join('; ')}`, req.max_completion_tokens ?? req.max_tokens);
+  }
   if (tools.length > 0 && req.tool_choice !== 'none') {
     const choice = req.tool_choice;
     const named = typeof choice === 'object' ? tools.find((t) => t.function.name === choice.function?.name) : undefined;
@@ -112,9 +121,36 @@ export function planChat(req: ChatRequest): ChatPlan {
   const rf = req.response_format;
   if (rf?.type === 'json_schema') return { kind: 'text', content: JSON.stringify(sampleFromSchema(rf.json_schema?.schema ?? {}, false)), finish: 'stop' };
   const lastUser = [...(req.messages ?? [])].reverse().find((m) => m?.role === 'user');
+  // Frameworks that ask for JSON in the prompt alone (Spring AI's entity(), LangChain4j's AI services) get it.
+  const instructed = jsonFromInstructions(messages.map((m) => contentText(m?.content)).join('\n'));
+  if (instructed) return { kind: 'text', content: instructed, finish: 'stop' };
   const reply = `Fake reply to: ${contentText(lastUser?.content)}`;
   if (rf?.type === 'json_object') return { kind: 'text', content: JSON.stringify({ reply }), finish: 'stop' };
   return truncate(reply, req.max_completion_tokens ?? req.max_tokens);
+}
+
+const SAMPLE_BY_TYPE: Record<string, unknown> = { string: 'sample', integer: 1, int: 1, long: 1, double: 1.5, float: 1.5, number: 1.5, boolean: true };
+
+/**
+ * JSON a prompt asks for, as a model would follow it: a JSON Schema in a fenced block ("Here is the JSON Schema
+ * instance your output must adhere to: ```{...}```"), or a field list ("answer strictly in the following JSON
+ * format: { "title": (type: string), ... }"). Null when the prompt asks for neither.
+ */
+function jsonFromInstructions(prompt: string): string | null {
+  const fenced = /```(?:json)?\s*(\{[\s\S]*?\})\s*```/.exec(prompt);
+  if (fenced) {
+    try {
+      const schema = JSON.parse(fenced[1]!) as Record<string, unknown>;
+      if (schema.type === 'object' || schema.properties) return JSON.stringify(sampleFromSchema(schema, false));
+    } catch {
+      // not a schema: fall through
+    }
+  }
+  const format = /JSON format:\s*(\{[\s\S]*\})/.exec(prompt);
+  if (!format) return null;
+  const fields = [...format[1]!.matchAll(/"(\w+)"\s*:\s*\(type:\s*([\w.]+)/g)];
+  if (fields.length === 0) return null;
+  return JSON.stringify(Object.fromEntries(fields.map(([, name, type]) => [name, SAMPLE_BY_TYPE[type!.toLowerCase()] ?? 'sample'])));
 }
 
 /** One "token" per word, so max_tokens yields finish_reason "length" predictably. */
