@@ -29,8 +29,9 @@ const hello = [{ role: 'user' as const, content: 'Hello there' }];
 describe('native passthrough', () => {
   test('messages.create: the SDK body reaches the upstream with only the model rewritten; headers forwarded', async () => {
     const params = { model: 'anthropic/claude-sonnet-4-5', max_tokens: 100, system: [{ type: 'text' as const, text: 'Be terse.', cache_control: { type: 'ephemeral' as const } }], messages: hello };
-    // The client's own anthropic-version wins over the provider's configured one.
-    const headers = { 'anthropic-beta': 'token-efficient-tools-2025-02-19', 'anthropic-version': '2023-01-01' };
+    // Betas reach the upstream; the client's anthropic-version (the Python SDK 2.x sends a 2026 date) does not:
+    // the provider's configured version, which it accepts, is sent instead.
+    const headers = { 'anthropic-beta': 'token-efficient-tools-2025-02-19', 'anthropic-version': '2026-10-21' };
     const msg = await client.messages.create(params, { headers });
     expect(msg.type).toBe('message');
     expect(msg.content[0]!.type).toBe('text');
@@ -40,7 +41,7 @@ describe('native passthrough', () => {
     expect(up.path).toBe('/v1/messages');
     expect(up.body).toEqual({ ...params, model: 'claude-sonnet-4-5' });
     expect(up.headers['x-api-key']).toBe(UPSTREAM_KEY);
-    expect(up.headers['anthropic-version']).toBe('2023-01-01');
+    expect(up.headers['anthropic-version']).toBe('2023-06-01');
     expect(up.headers['anthropic-beta']).toBe('token-efficient-tools-2025-02-19');
     expect(JSON.stringify(up.headers)).not.toContain(gw.key);
   });

@@ -10,6 +10,9 @@ import { fakeId } from './openai-wire.ts';
 export type { RecordedRequest, ScriptedReply } from './scripted-server.ts';
 export { anthropicError, anthropicEvent, PING, messageBody, planReply, streamEvents } from './anthropic-wire.ts';
 
+/** The anthropic-version values the fake accepts, as the API at the time of the design notes did. */
+const KNOWN_VERSIONS = new Set(['2023-06-01', '2023-01-01']);
+
 export interface FakeAnthropic {
   url: string; // http://127.0.0.1:PORT, the base_url (no /v1)
   port: number;
@@ -40,6 +43,8 @@ export async function startFakeAnthropic(opts: FakeAnthropicOptions = {}): Promi
     if (!key) return { status: 401, json: anthropicError('authentication_error', 'x-api-key header is required') };
     if (opts.apiKey !== undefined && key !== opts.apiKey) return { status: 401, json: anthropicError('authentication_error', 'invalid x-api-key') };
     if (!headers['anthropic-version']) return invalid('anthropic-version: header is required');
+    // The API knows its own dated versions only; an SDK's newer date is refused.
+    if (!KNOWN_VERSIONS.has(headers['anthropic-version'])) return invalid(`anthropic-version: invalid version ${headers['anthropic-version']}`);
     const body = rec.body;
     if (!body || typeof body !== 'object' || Array.isArray(body)) return invalid('There was an error parsing the body of your request');
     if (path === '/v1/messages/count_tokens') {

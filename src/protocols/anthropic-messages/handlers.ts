@@ -18,8 +18,12 @@ import { validateCountTokens, validateMessages, validateTranslatable } from './v
 // when its adapter speaks Anthropic (the body goes upstream with only the model rewritten, the answer comes
 // back as is), else through the pivot: translated to Chat Completions, sent via `chat`, translated back.
 
-/** Client headers a native upstream must see: they select API behaviour (betas, version). */
-const FORWARDED_HEADERS = ['anthropic-version', 'anthropic-beta'] as const;
+/**
+ * Client headers a native upstream must see: betas select API behaviour. The client's anthropic-version is not
+ * among them: SDKs send their own newest date (the Python SDK 2.x a 2026 one), which a provider may not know, so
+ * the upstream gets the version its provider config names (default 2023-06-01), which it accepts.
+ */
+const FORWARDED_HEADERS = ['anthropic-beta'] as const;
 
 function nativeCall(req: Request, call: UpstreamCall): NativeCall {
   const headers: Record<string, string> = {};

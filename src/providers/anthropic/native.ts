@@ -10,8 +10,11 @@ import type { AnthropicUsage } from './wire.ts';
 // The native passthrough for the /v1/messages front door: Anthropic in, Anthropic out. The body goes
 // upstream with only the model rewritten; the answer comes back as Anthropic's own bytes.
 
-/** The client's Anthropic headers that must reach the upstream; everything else (its key above all) stays behind. */
-const FORWARDED = new Set(['anthropic-version', 'anthropic-beta']);
+/**
+ * The client's Anthropic headers that must reach the upstream; everything else (its key above all, and its
+ * anthropic-version: the provider's configured one is sent instead) stays behind.
+ */
+const FORWARDED = new Set(['anthropic-beta']);
 
 function clientHeaders(headers: Record<string, string>): Record<string, string> | undefined {
   let out: Record<string, string> | undefined;

@@ -75,7 +75,7 @@ describe('native passthrough', () => {
     thinking: { type: 'enabled', budget_tokens: 1024 },
   };
 
-  test('JSON: only the model is rewritten, anthropic headers are forwarded, the bytes come back as is', async () => {
+  test('JSON: only the model is rewritten, anthropic-beta is forwarded (never the client anthropic-version), the bytes come back as is', async () => {
     const { ctx, response } = call('/v1/messages', body, { 'anthropic-version': '2023-06-01', 'anthropic-beta': 'interleaved-thinking-2025-05-14', 'x-api-key': 'mk-secret' });
     const res = await response;
     expect(await res.text()).toBe(NATIVE_JSON);
@@ -83,7 +83,7 @@ describe('native passthrough', () => {
     expect(res.headers.get('request-id')).toBe(ctx.requestId);
     expect(received).toHaveLength(1);
     expect(received[0]!.req).toEqual({ ...body, model: 'claude-x' });
-    expect(received[0]!.call.headers).toEqual({ 'anthropic-version': '2023-06-01', 'anthropic-beta': 'interleaved-thinking-2025-05-14' });
+    expect(received[0]!.call.headers).toEqual({ 'anthropic-beta': 'interleaved-thinking-2025-05-14' });
     expect(received[0]!.call.model).toBe('claude-x');
     expect(ctx.provider).toBe('native');
   });

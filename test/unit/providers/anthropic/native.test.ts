@@ -46,9 +46,9 @@ describe('messages (native)', () => {
     expect(r.model).toBe('claude-sonnet-4-20250514');
   });
 
-  test('the client\'s anthropic-version replaces the default', async () => {
-    await adapter.messages!(req, call({ 'anthropic-version': '2023-01-01' }));
-    expect(fake.last()!.headers['anthropic-version']).toBe('2023-01-01');
+  test('the client\'s anthropic-version never replaces the configured one (SDKs send dates providers may not know)', async () => {
+    await adapter.messages!(req, call({ 'anthropic-version': '2026-10-21' }));
+    expect(fake.last()!.headers['anthropic-version']).toBe('2023-06-01');
   });
 
   test('stream: the SSE bytes are relayed unchanged; usage sniffed from message_start and message_delta', async () => {
