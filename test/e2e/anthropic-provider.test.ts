@@ -267,3 +267,31 @@ describe('errors', () => {
     expect(fake.requests).toHaveLength(0);
   });
 });
+
+describe('legacy completions through chat', () => {
+  test('POST /v1/completions with a Claude model: the prompt as one user turn, the text back as a completion', async () => {
+    const res = await client.completions.create({ model: MODEL, prompt: 'Say this is a test', max_tokens: 50 });
+    expect(res.object).toBe('text_completion');
+    expect(res.choices[0]).toMatchObject({ index: 0, text: 'You said: Say this is a test', finish_reason: 'stop' });
+    expect(res.usage!.total_tokens).toBeGreaterThan(0);
+    expect(fake.last()!.body.messages).toEqual([{ role: 'user', content: [{ type: 'text', text: 'Say this is a test' }] }]);
+  });
+
+  test('streamed: text_completion chunks, usage last, [DONE]', async () => {
+    const stream = await client.completions.create({ model: MODEL, prompt: 'Stream a test', stream: true, stream_options: { include_usage: true } });
+    let text = '';
+    let usage = 0;
+    for await (const c of stream) {
+      expect(c.object).toBe('text_completion');
+      text += c.choices[0]?.text ?? '';
+      if (c.usage) usage = c.usage.total_tokens;
+    }
+    expect(text).toBe('You said: Stream a test');
+    expect(usage).toBeGreaterThan(0);
+  });
+
+  test('what chat cannot honour (echo, suffix, several prompts) is a 400 naming it', async () => {
+    expect((await caught(client.completions.create({ model: MODEL, prompt: 'x', echo: true }))).error.param).toBe('echo');
+    expect((await caught(client.completions.create({ model: MODEL, prompt: ['a', 'b'] }))).error.param).toBe('prompt');
+  });
+});

@@ -4,6 +4,7 @@ import { dispatch } from '../../server/dispatch.ts';
 import { readJsonWithRaw } from '../../server/body.ts';
 import { contextHeaders, jsonResponse, type RequestContext } from '../../server/context.ts';
 import { DvaraError } from '../../server/errors.ts';
+import { completeViaChat } from './completions-via-chat.ts';
 import { SSE_HEADERS } from './sse.ts';
 import { acceptsTokenInput, decodeTokenInputs, hasTokenInput } from './token-inputs.ts';
 import { validateChat, validateCompletion, validateEmbedding } from './validate.ts';
@@ -56,10 +57,9 @@ function endpoint<B extends { model: string; stream?: boolean | null; stream_opt
 
 export const handleChat = endpoint(validateChat, (adapter, body, call) => adapter.chat(body, call));
 
-export const handleCompletion = endpoint(validateCompletion, (adapter, body, call) => {
-  if (!adapter.complete) throw unsupported(adapter.name, 'legacy completions (/v1/completions)');
-  return adapter.complete(body, call);
-});
+export const handleCompletion = endpoint(validateCompletion, (adapter, body, call) =>
+  adapter.complete ? adapter.complete(body, call) : completeViaChat(adapter, body, call),
+);
 
 export const handleEmbedding = endpoint(validateEmbedding, async (adapter, body, call) => {
   if (!adapter.embed) throw unsupported(adapter.name, 'embeddings');
