@@ -29,10 +29,50 @@ const numeric = (inner: z.ZodNumber) =>
 
 const url = z.string().url({ message: 'must be a URL such as https://api.example.com/v1' });
 
+/** Time limits for one upstream call; `first_byte` is also settable as the provider's `timeout`. */
+const timeoutsSchema = z.strictObject({
+  /** Until the upstream's response headers. */
+  connect: duration(1).optional(),
+  /** Until the first event of a stream, or the whole body of a JSON answer. */
+  first_byte: duration(1).optional(),
+  /** Longest silence between two stream events once the stream has started. */
+  idle: duration(1).optional(),
+  /** The whole call, stream included. */
+  total: duration(1).optional(),
+});
+
+const retriesSchema = z.strictObject({
+  /** Rounds over the targets after every target failed once. */
+  attempts: numeric(z.number().int().min(0)).optional(),
+  /** Upstream calls per request, every round and target together. */
+  max_attempts: numeric(z.number().int().min(1)).optional(),
+  backoff: duration(0).optional(),
+  max_backoff: duration(0).optional(),
+  /** A Retry-After longer than this ends the retries instead of being waited out. */
+  max_retry_after: duration(0).optional(),
+});
+
+const breakerSchema = z.strictObject({
+  enabled: z.boolean().default(true),
+  /** Consecutive failures that open the circuit. */
+  failures: numeric(z.number().int().min(1)).optional(),
+  /** Failure rate over `window` that opens it (with at least `min_requests` calls in the window). */
+  failure_rate: numeric(z.number().gt(0).max(1)).optional(),
+  window: duration(1).optional(),
+  min_requests: numeric(z.number().int().min(1)).optional(),
+  /** How long an open circuit refuses calls before probing. */
+  cooldown: duration(1).optional(),
+  /** Calls let through while half-open. */
+  probes: numeric(z.number().int().min(1)).optional(),
+});
+
 /** Fields every provider accepts. */
 const common = {
   base_url: url.optional(),
   timeout: duration(1).optional(),
+  timeouts: timeoutsSchema.optional(),
+  retries: retriesSchema.optional(),
+  breaker: breakerSchema.optional(),
   headers: z.record(z.string(), z.string()).optional(),
   models: z.array(z.string().min(1)).optional(),
 };
@@ -118,11 +158,16 @@ const targetSchema = z.strictObject({
   provider: z.string().min(1),
   model: z.string().min(1).optional(),
   weight: numeric(z.number().positive()).default(1),
+  /** Request fields this target always gets (e.g. a lower temperature on a fallback model). */
+  params: z.record(z.string(), z.unknown()).optional(),
 });
 
 const routeSchema = z.strictObject({
   match: z.string().min(1),
-  strategy: z.enum(['failover', 'weighted', 'round-robin']).default('failover'),
+  strategy: z.enum(['failover', 'weighted', 'round-robin', 'least-latency']).default('failover'),
+  /** Override the providers' own settings for requests on this route. */
+  retries: retriesSchema.optional(),
+  timeouts: timeoutsSchema.optional(),
   targets: z.array(targetSchema).min(1),
 });
 
@@ -151,3 +196,6 @@ export type Config = z.output<typeof configSchema>;
 export type ProviderConfig = z.output<typeof providerSchema>;
 export type RouteConfig = z.output<typeof routeSchema>;
 export type TargetConfig = z.output<typeof targetSchema>;
+export type TimeoutsConfig = z.output<typeof timeoutsSchema>;
+export type RetriesConfig = z.output<typeof retriesSchema>;
+export type BreakerConfig = z.output<typeof breakerSchema>;

@@ -7,6 +7,7 @@ import type {
   EmbeddingResponse,
   Usage,
 } from '../protocols/openai/types.ts';
+import type { CallTimeouts } from '../traffic/policy.ts';
 
 /** One upstream call: the resolved target plus what the request path needs the adapter to honour. */
 export interface UpstreamCall {
@@ -23,6 +24,8 @@ export interface UpstreamCall {
    * forwards these instead of serialising again: for large bodies that is megabytes of copies saved.
    */
   rawBody?: string | Uint8Array;
+  /** This call's time limits (the provider's, with the route's overrides); absent fields use the adapter's defaults. */
+  timeouts?: CallTimeouts;
 }
 
 export interface UsageReport {

@@ -1,3 +1,4 @@
+import type { Attempt } from './dispatch.ts';
 import type { AuthedKey } from './auth.ts';
 import { asDvaraError, toOpenAIErrorBody, type DvaraError } from './errors.ts';
 
@@ -11,6 +12,10 @@ export interface RequestContext {
   /** The provider and upstream model that answered (or were last tried). */
   provider: string | null;
   model: string | null;
+  /** Upstream calls made for this request (retries and failovers included). */
+  attempts: number;
+  /** Every target tried, in order, and what happened (for the audit log). */
+  path: Attempt[] | null;
 }
 
 const TRACE_ID = /^[\w.:\-/]{1,128}$/;
@@ -26,6 +31,8 @@ export function newContext(req: Request): RequestContext {
     key: null,
     provider: null,
     model: null,
+    attempts: 0,
+    path: null,
   };
 }
 
@@ -36,6 +43,7 @@ export function contextHeaders(ctx: RequestContext): Record<string, string> {
     'x-trace-id': ctx.traceId,
     'x-dvara-provider': ctx.provider ?? 'none',
     'x-dvara-model': ctx.model ?? 'none',
+    'x-dvara-attempts': String(ctx.attempts),
   };
 }
 

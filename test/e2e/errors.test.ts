@@ -27,10 +27,11 @@ beforeAll(async () => {
   const dead = await closedPort();
   gw = await startTestGateway(`
 server: { max_body_size: 1kb }
+# Breakers have their own tests; here every scripted failure must reach its target.
 providers:
-  openai: { type: openai, base_url: "${fake.url}/v1", api_key: "${UPSTREAM_KEY}" }
-  slow: { type: openai-compatible, base_url: "${fake.url}/v1", api_key: "${UPSTREAM_KEY}", timeout: 300ms }
-  dead: { type: openai-compatible, base_url: "http://127.0.0.1:${dead}/v1", api_key: "${UPSTREAM_KEY}" }
+  openai: { type: openai, base_url: "${fake.url}/v1", api_key: "${UPSTREAM_KEY}", breaker: { enabled: false } }
+  slow: { type: openai-compatible, base_url: "${fake.url}/v1", api_key: "${UPSTREAM_KEY}", timeout: 300ms, breaker: { enabled: false } }
+  dead: { type: openai-compatible, base_url: "http://127.0.0.1:${dead}/v1", api_key: "${UPSTREAM_KEY}", breaker: { enabled: false } }
   demo: { type: mock }
 `);
   client = new OpenAI({ baseURL: gw.baseURL, apiKey: gw.key, maxRetries: 0 });

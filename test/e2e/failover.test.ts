@@ -24,10 +24,11 @@ beforeAll(async () => {
   b = await startFakeOpenAI();
   const dead = await closedPort();
   gw = await startTestGateway(`
+# Breakers have their own tests; here every scripted failure must reach its target.
 providers:
-  a: { type: openai-compatible, base_url: "${a.url}/v1", api_key: key-a, timeout: 400ms }
-  b: { type: openai-compatible, base_url: "${b.url}/v1", api_key: key-b }
-  dead: { type: openai-compatible, base_url: "http://127.0.0.1:${dead}/v1" }
+  a: { type: openai-compatible, base_url: "${a.url}/v1", api_key: key-a, timeout: 400ms, breaker: { enabled: false } }
+  b: { type: openai-compatible, base_url: "${b.url}/v1", api_key: key-b, breaker: { enabled: false } }
+  dead: { type: openai-compatible, base_url: "http://127.0.0.1:${dead}/v1", breaker: { enabled: false } }
 routes:
   - match: fo
     strategy: failover

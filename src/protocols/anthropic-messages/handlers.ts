@@ -1,9 +1,9 @@
 import type { ChatCompletion, ChatRequest } from '../openai/types.ts';
 import type { JsonResult, NativeCall, ProviderAdapter, StreamResult, UpstreamCall } from '../../providers/types.ts';
-import type { Target } from '../../routing/resolve.ts';
+import type { Plan } from '../../routing/resolve.ts';
 import { readJson } from '../../server/body.ts';
 import type { RequestContext } from '../../server/context.ts';
-import { dispatch } from '../../server/dispatch.ts';
+import { dispatch, withParams } from '../../server/dispatch.ts';
 import { assertModelAllowed, type FrontDoorDeps } from '../openai/handlers.ts';
 import { SSE_HEADERS } from '../openai/sse.ts';
 import { anthropicHeaders } from './errors.ts';
@@ -37,9 +37,9 @@ function nativeCall(req: Request, call: UpstreamCall): NativeCall {
 async function accept(req: Request, ctx: RequestContext, deps: FrontDoorDeps, validate: (body: unknown) => MessagesBody) {
   const body = validate(await readJson(req, deps.maxBodySize));
   ctx.model = body.model;
-  const targets: readonly Target[] = deps.router.resolve(body.model);
+  const plan: Plan = deps.router.resolve(body.model);
   assertModelAllowed(ctx, body.model);
-  return { body, targets };
+  return { body, plan };
 }
 
 function respond(ctx: RequestContext, result: JsonResult<unknown> | StreamResult): Response {
@@ -59,20 +59,20 @@ async function viaChat(adapter: ProviderAdapter, body: MessagesBody, chat: ChatR
 }
 
 export async function handleMessages(req: Request, ctx: RequestContext, deps: FrontDoorDeps): Promise<Response> {
-  const { body, targets } = await accept(req, ctx, deps, validateMessages);
+  const { body, plan } = await accept(req, ctx, deps, validateMessages);
   let chat: ChatRequest | undefined; // translated once, on the first target that needs it
   // Translation always wants the usage chunk: message_delta reports usage whether or not a client asked.
-  const result = await dispatch(ctx, targets, true, req.signal, (adapter, call) => {
-    if (adapter.messages) return adapter.messages({ ...body, model: call.model }, nativeCall(req, call));
+  const result = await dispatch<JsonResult<unknown> | StreamResult>(ctx, plan, true, req.signal, (adapter, call, target) => {
+    if (adapter.messages) return adapter.messages({ ...withParams(body, target), model: call.model }, nativeCall(req, call));
     chat ??= toOpenAIRequest(validateTranslatable(body, adapter.name));
-    return viaChat(adapter, body, chat, call);
+    return viaChat(adapter, body, withParams(chat, target), call);
   });
   return respond(ctx, result);
 }
 
 export async function handleCountTokens(req: Request, ctx: RequestContext, deps: FrontDoorDeps): Promise<Response> {
-  const { body, targets } = await accept(req, ctx, deps, validateCountTokens);
-  const result = await dispatch(ctx, targets, false, req.signal, async (adapter, call): Promise<JsonResult<unknown>> => {
+  const { body, plan } = await accept(req, ctx, deps, validateCountTokens);
+  const result = await dispatch(ctx, plan, false, req.signal, async (adapter, call): Promise<JsonResult<unknown>> => {
     if (adapter.countTokens) return adapter.countTokens({ ...body, model: call.model }, nativeCall(req, call));
     return { kind: 'json', body: { input_tokens: estimateInputTokens(body) }, usage: null };
   });

@@ -1,6 +1,6 @@
 import type { Router } from '../../routing/resolve.ts';
 import type { JsonResult, ProviderAdapter, StreamResult, UpstreamCall } from '../../providers/types.ts';
-import { dispatch } from '../../server/dispatch.ts';
+import { dispatch, withParams } from '../../server/dispatch.ts';
 import { readJsonWithRaw } from '../../server/body.ts';
 import { contextHeaders, jsonResponse, type RequestContext } from '../../server/context.ts';
 import { DvaraError } from '../../server/errors.ts';
@@ -48,9 +48,9 @@ function endpoint<B extends { model: string; stream?: boolean | null; stream_opt
     const { body: json, raw } = await readJsonWithRaw(req, deps.maxBodySize);
     const body = validate(json);
     ctx.model = body.model;
-    const targets = deps.router.resolve(body.model);
+    const plan = deps.router.resolve(body.model);
     assertModelAllowed(ctx, body.model);
-    const result = await dispatch(ctx, targets, wantsUsage(body), req.signal, (adapter, call) => send(adapter, body, call), raw);
+    const result = await dispatch(ctx, plan, wantsUsage(body), req.signal, (adapter, call, target) => send(adapter, withParams(body, target), call), raw);
     return respond(ctx, result);
   };
 }

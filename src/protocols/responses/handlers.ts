@@ -2,7 +2,7 @@ import type { ChatCompletion, ChatRequest } from '../openai/types.ts';
 import type { JsonResult, ProviderAdapter, StreamResult, UpstreamCall } from '../../providers/types.ts';
 import { readJsonWithRaw } from '../../server/body.ts';
 import { contextHeaders, jsonResponse, type RequestContext } from '../../server/context.ts';
-import { dispatch } from '../../server/dispatch.ts';
+import { dispatch, withParams } from '../../server/dispatch.ts';
 import { assertModelAllowed, type FrontDoorDeps } from '../openai/handlers.ts';
 import { SSE_HEADERS } from '../openai/sse.ts';
 import { newResponseId, toResponse } from './from-chat.ts';
@@ -32,19 +32,19 @@ export async function handleResponses(req: Request, ctx: RequestContext, deps: F
   const { body: json, raw } = await readJsonWithRaw(req, deps.maxBodySize);
   const body = validateResponses(json);
   ctx.model = body.model;
-  const targets = deps.router.resolve(body.model);
+  const plan = deps.router.resolve(body.model);
   assertModelAllowed(ctx, body.model);
   let chat: ChatRequest | undefined; // translated once, on the first target that needs it
   // The Responses API always reports usage at the end, so translation always asks for it.
-  const result = await dispatch(
+  const result = await dispatch<JsonResult<unknown> | StreamResult>(
     ctx,
-    targets,
+    plan,
     true,
     req.signal,
-    (adapter, call) => {
-      if (adapter.responses) return adapter.responses({ ...body, model: body.model }, call);
+    (adapter, call, target) => {
+      if (adapter.responses) return adapter.responses(withParams(body, target), call);
       chat ??= toChatRequest(validateTranslatable(body, adapter.name));
-      return viaChat(adapter, body, chat, call);
+      return viaChat(adapter, body, withParams(chat, target), call);
     },
     raw,
   );

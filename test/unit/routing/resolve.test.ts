@@ -1,7 +1,7 @@
 import { describe, expect, test } from 'bun:test';
 import type { Config, RouteConfig } from '../../../src/config/schema.ts';
 import type { ProviderAdapter } from '../../../src/providers/types.ts';
-import { Router, type Target } from '../../../src/routing/resolve.ts';
+import { Router, type Plan } from '../../../src/routing/resolve.ts';
 import { DvaraError } from '../../../src/server/errors.ts';
 
 interface FakeProvider {
@@ -45,9 +45,9 @@ const t = (provider: string, model?: string, weight?: number) =>
   ({ provider, ...(model !== undefined ? { model } : {}), ...(weight !== undefined ? { weight } : {}) }) as RouteConfig['targets'][number];
 
 /** [provider name, model] pairs of a resolution, in order. */
-const pairs = (targets: readonly Target[]) => targets.map((x) => [x.adapter.name, x.model]);
-const first = (targets: readonly Target[]) => {
-  const x = targets[0];
+const pairs = (plan: Plan) => plan.targets.map((x) => [x.adapter.name, x.model]);
+const first = (plan: Plan) => {
+  const x = plan.targets[0];
   if (!x) throw new Error('no targets');
   return [x.adapter.name, x.model];
 };
