@@ -29,7 +29,7 @@ export class PassthroughRelay implements SseSession {
 
   constructor(
     private readonly s: StreamSniffer,
-    private readonly provider: string,
+    readonly provider: string,
   ) {}
 
   get seen() {

@@ -4,7 +4,7 @@ import { DONE_EVENT, encodeSse, sseEvent } from '../protocols/openai/sse.ts';
 import { ProviderError } from './errors.ts';
 import type { Usage } from '../protocols/openai/types.ts';
 import type { StreamResult, UpstreamCall, UsageReport } from './types.ts';
-import type { Deadline } from './upstream-call.ts';
+import { Deadline } from './upstream-call.ts';
 
 // The lifecycle every streamed upstream answer shares, whatever its format: read as bytes arrive, decode them
 // (SSE events here, Bedrock's binary frames in its adapter), hold everything until the first event worth committing to (an error before it still fails over),
@@ -12,6 +12,8 @@ import type { Deadline } from './upstream-call.ts';
 // cancel the upstream when the client goes away. What the events mean belongs to a RelaySession.
 
 export interface RelaySession {
+  /** The provider's name, for errors the relay itself decides on (timeouts). */
+  readonly provider: string;
   /** Any event arrived: the upstream is answering, and the first-byte deadline no longer applies. */
   readonly seen: boolean;
   /** An event that makes the answer the client's (failover is no longer possible after it). */
@@ -32,6 +34,13 @@ export interface RelaySession {
   usage(): Usage | null;
   /** The error to throw when the stream ends before anything committed. */
   emptyError(): DvaraError;
+}
+
+/** The stream went silent longer than its idle limit, or ran past its total limit. */
+function streamTimeout(provider: string, call: UpstreamCall, endsAt: number): DvaraError {
+  const total = performance.now() >= endsAt;
+  const what = total ? `finish the stream within ${call.timeouts?.totalMs} ms` : `send the next stream event within ${call.timeouts?.idleMs} ms`;
+  return new ProviderError({ provider, failureClass: 'timeout', message: `Provider ${provider} did not ${what}` });
 }
 
 /** A session whose upstream speaks SSE. */
@@ -86,11 +95,23 @@ export async function relayStream(
     settle({ usage: s.usage(), partial });
   };
 
+  // Once the stream runs, the idle gap between reads and the total time are limited only when configured.
+  const idleMs = call.timeouts?.idleMs;
+  const totalMs = call.timeouts?.totalMs;
+  const endsAt = totalMs !== undefined ? performance.now() + totalMs : Infinity;
+  let gap: Deadline | null = null;
+  const limitedRead = () => {
+    const ms = Math.min(idleMs ?? Infinity, endsAt - performance.now());
+    gap = new Deadline(Math.max(0, ms));
+    return gap.race(reader.read()).finally(() => gap!.clear());
+  };
+
   /** One network read; false when the upstream has ended or failed. */
   const readOnce = async (): Promise<boolean> => {
     try {
-      // Until the first event the deadline applies; after it, a long think is not a timeout.
-      const r = started || s.seen ? await reader.read() : await deadline.race(reader.read());
+      // Until the first event the deadline applies; after it, a long think is not a timeout (unless limited).
+      const running = started || s.seen;
+      const r = !running ? await deadline.race(reader.read()) : idleMs !== undefined || totalMs !== undefined ? await limitedRead() : await reader.read();
       if (r.done) {
         input.end();
         return false;
@@ -100,7 +121,8 @@ export async function relayStream(
       if (s.seen) deadline.clear();
       return true;
     } catch (err) {
-      if (!call.signal.aborted) failure = failureOf(err);
+      if (gap?.expired) failure = streamTimeout(s.provider, call, endsAt);
+      else if (!call.signal.aborted) failure = failureOf(err);
       return false;
     }
   };
@@ -177,7 +199,7 @@ export abstract class ChunkSession implements RelaySession {
    */
   constructor(
     protected readonly st: ChunkState,
-    private readonly provider: string,
+    readonly provider: string,
     private readonly traceId: string,
     private readonly endsAtClose = false,
   ) {}

@@ -8,8 +8,8 @@ export function networkError(provider: string, reason: string): ProviderError {
   return new ProviderError({ provider, failureClass: 'transient', message: `Could not reach provider ${provider}: ${reason}` });
 }
 
-export function timeoutError(provider: string, ms: number): ProviderError {
-  return new ProviderError({ provider, failureClass: 'timeout', message: `Provider ${provider} did not answer within ${ms} ms` });
+export function timeoutError(provider: string, ms: number, what = 'answer'): ProviderError {
+  return new ProviderError({ provider, failureClass: 'timeout', message: `Provider ${provider} did not ${what} within ${ms} ms` });
 }
 
 /** The client went away; nothing is sent back and nothing fails over. */
@@ -86,6 +86,13 @@ export class Deadline {
   }
 }
 
+/** The first-byte deadline of one call: its own limit (a route's override) or the provider's, never past the total. */
+export function callDeadline(up: { timeoutMs: number }, call: UpstreamCall): Deadline {
+  const t = call.timeouts;
+  const first = t?.firstByteMs ?? up.timeoutMs;
+  return new Deadline(t?.totalMs !== undefined ? Math.min(first, t.totalMs) : first);
+}
+
 /** Maps a failure while talking to an upstream onto the error the client and failover should see. */
 export function callFailure(provider: string, deadline: Deadline, clientSignal: AbortSignal, err: unknown, redact: (text: string) => string): DvaraError {
   if (err instanceof DvaraError) return err;
@@ -120,14 +127,18 @@ export async function postUpstream(
   toError: (status: number, text: string, headers: Headers) => DvaraError,
 ): Promise<Response> {
   let res: Response;
+  // The connect limit covers only the wait for response headers: a host that never answers fails fast.
+  const connectMs = call.timeouts?.connectMs;
+  const connect = connectMs !== undefined && connectMs < deadline.ms ? new Deadline(connectMs) : null;
   try {
-    res = await deadline.race(
-      fetch(url, { method: 'POST', headers, body, signal: call.signal }),
-      (late) => void late.body?.cancel().catch(() => {}),
-    );
+    const sent = deadline.race(fetch(url, { method: 'POST', headers, body, signal: call.signal }), (late) => void late.body?.cancel().catch(() => {}));
+    res = await (connect ? connect.race(sent, (late) => void late.body?.cancel().catch(() => {})) : sent);
   } catch (err) {
     deadline.clear();
+    if (connect?.expired) throw timeoutError(up.name, connect.ms, 'respond (response headers)');
     throw upstreamFailure(up, deadline, call, err);
+  } finally {
+    connect?.clear();
   }
   if (!res.ok) {
     const text = await deadline.race(res.text()).catch(() => '');

@@ -1,7 +1,7 @@
 import type { ProviderConfig } from '../../config/schema.ts';
 import type { ProviderAdapter } from '../types.ts';
 import { ProviderError } from '../errors.ts';
-import { Deadline } from '../upstream-call.ts';
+import { callDeadline } from '../upstream-call.ts';
 import { providerErrorFromEvent } from './errors.ts';
 import { nativeCountTokens, nativeMessages } from './native.ts';
 import { toAnthropicRequest } from './request.ts';
@@ -44,7 +44,7 @@ export function createAnthropicAdapter(name: string, config: AnthropicConfig): P
 
     async chat(req, call) {
       const { body, shape } = toAnthropicRequest(req, call.model, { provider: name, defaultMaxTokens: up.defaultMaxTokens });
-      const deadline = new Deadline(up.timeoutMs);
+      const deadline = callDeadline(up, call);
       const res = await postJson(up, '/v1/messages', JSON.stringify(body), call, deadline);
       if (body.stream) return translateStream(up, res, call, deadline, shape);
       const text = await readText(up, res, call, deadline);

@@ -1,6 +1,6 @@
 import type { JsonResult, NativeCall, NativeMessagesRequest, StreamResult } from '../types.ts';
 import { ProviderError } from '../errors.ts';
-import { Deadline } from '../upstream-call.ts';
+import { callDeadline, Deadline } from '../upstream-call.ts';
 import { providerErrorFromEvent } from './errors.ts';
 import { relayNativeStream } from './native-stream.ts';
 import { toUsage } from './response.ts';
@@ -47,7 +47,7 @@ async function readNative(up: AnthropicUpstream, res: Response, call: NativeCall
 }
 
 export async function nativeMessages(up: AnthropicUpstream, req: NativeMessagesRequest, call: NativeCall): Promise<JsonResult<unknown> | StreamResult> {
-  const deadline = new Deadline(up.timeoutMs);
+  const deadline = callDeadline(up, call);
   const res = await post(up, '/v1/messages', req, call, deadline);
   if (req.stream === true) return relayNativeStream(up, res, call, deadline);
   const { text, obj } = await readNative(up, res, call, deadline);
@@ -60,7 +60,7 @@ export async function nativeMessages(up: AnthropicUpstream, req: NativeMessagesR
 }
 
 export async function nativeCountTokens(up: AnthropicUpstream, req: NativeMessagesRequest, call: NativeCall): Promise<JsonResult<{ input_tokens: number }>> {
-  const deadline = new Deadline(up.timeoutMs);
+  const deadline = callDeadline(up, call);
   const res = await post(up, '/v1/messages/count_tokens', req, call, deadline);
   const { text } = await readNative(up, res, call, deadline);
   // Counting is free and generates nothing: there is no usage to account.

@@ -1,7 +1,7 @@
 import { embeddingInputs, encodeEmbeddings } from '../../protocols/openai/embeddings.ts';
 import type { EmbeddingRequest, EmbeddingResponse } from '../../protocols/openai/types.ts';
 import type { JsonResult, UpstreamCall } from '../types.ts';
-import { Deadline, readUpstreamJson } from '../upstream-call.ts';
+import { callDeadline, readUpstreamJson } from '../upstream-call.ts';
 import { postBedrock, type BedrockUpstream } from './upstream.ts';
 import { refuse } from './wire.ts';
 
@@ -17,7 +17,7 @@ interface Embedded {
 }
 
 async function invoke<T>(up: BedrockUpstream, model: string, body: unknown, call: UpstreamCall): Promise<{ body: T; headers: Headers }> {
-  const deadline = new Deadline(up.timeoutMs);
+  const deadline = callDeadline(up, call);
   const res = await postBedrock(up, model, 'invoke', JSON.stringify(body), call, deadline);
   return { body: await readUpstreamJson<T>(up, res, call, deadline), headers: res.headers };
 }

@@ -1,7 +1,7 @@
 import type { ProviderConfig } from '../../config/schema.ts';
 import { fetchMedia, remoteImageUrls } from '../media.ts';
 import type { ProviderAdapter } from '../types.ts';
-import { Deadline, readUpstreamJson } from '../upstream-call.ts';
+import { callDeadline, readUpstreamJson } from '../upstream-call.ts';
 import { embed } from './embeddings.ts';
 import { toConverseRequest } from './request.ts';
 import { toChatCompletion } from './response.ts';
@@ -36,7 +36,7 @@ export function createBedrockAdapter(name: string, config: BedrockConfig): Provi
       const urls = remoteImageUrls(req.messages);
       const media = urls.size > 0 ? await fetchMedia(urls, call.signal) : new Map();
       const { body, shape } = toConverseRequest(req, call.model, name, media);
-      const deadline = new Deadline(up.timeoutMs);
+      const deadline = callDeadline(up, call);
       const stream = req.stream === true;
       const res = await postBedrock(up, call.model, stream ? 'converse-stream' : 'converse', JSON.stringify(body), call, deadline);
       if (stream) return translateStream(up, res, call, deadline, shape);

@@ -1,7 +1,7 @@
 import { embeddingInputs, encodeEmbeddings } from '../../protocols/openai/embeddings.ts';
 import type { EmbeddingRequest, EmbeddingResponse } from '../../protocols/openai/types.ts';
 import type { JsonResult, UpstreamCall } from '../types.ts';
-import { Deadline, readUpstreamJson } from '../upstream-call.ts';
+import { callDeadline, readUpstreamJson } from '../upstream-call.ts';
 import { postGemini, type GeminiUpstream } from './upstream.ts';
 import { refuse } from './wire.ts';
 
@@ -37,7 +37,7 @@ function requestFor(model: string, text: string, req: EmbeddingRequest): Record<
 }
 
 async function embedBatch(up: GeminiUpstream, model: string, texts: string[], req: EmbeddingRequest, call: UpstreamCall): Promise<number[][]> {
-  const deadline = new Deadline(up.timeoutMs);
+  const deadline = callDeadline(up, call);
   if (texts.length === 1) {
     const res = await postGemini(up, model, 'embedContent', JSON.stringify(requestFor(model, texts[0]!, req)), call, deadline);
     const body = await readUpstreamJson<{ embedding?: Values }>(up, res, call, deadline);

@@ -1,7 +1,7 @@
 import type { ProviderConfig } from '../../config/schema.ts';
 import { fetchMedia, remoteImageUrls } from '../media.ts';
 import type { ProviderAdapter } from '../types.ts';
-import { Deadline, readUpstreamJson } from '../upstream-call.ts';
+import { callDeadline, readUpstreamJson } from '../upstream-call.ts';
 import { isGeminiFileUri } from './contents.ts';
 import { embed } from './embeddings.ts';
 import { providerErrorFromEvent } from './errors.ts';
@@ -28,7 +28,7 @@ export function createGeminiAdapter(name: string, config: GeminiConfig): Provide
       const urls = remoteImageUrls(req.messages, isGeminiFileUri);
       const media = urls.size > 0 ? await fetchMedia(urls, call.signal) : new Map();
       const { body, shape } = toGeminiRequest(req, call.model, { provider: name, safetySettings: up.safetySettings }, media);
-      const deadline = new Deadline(up.timeoutMs);
+      const deadline = callDeadline(up, call);
       const stream = req.stream === true;
       const res = await postGemini(up, call.model, stream ? 'streamGenerateContent' : 'generateContent', JSON.stringify(body), call, deadline);
       if (stream) return translateStream(up, res, call, deadline, shape, body.generationConfig?.candidateCount ?? 1);

@@ -5,7 +5,7 @@ import { bodyText, chatBody, completionBody, embeddingBody, type Shaped } from '
 import { readJsonBody } from './response.ts';
 import { nativeResponses } from './responses.ts';
 import { relayStream } from './stream.ts';
-import { Deadline } from '../upstream-call.ts';
+import { callDeadline } from '../upstream-call.ts';
 import { postJson, type OpenAIPath, type Upstream } from './upstream.ts';
 
 /**
@@ -15,7 +15,7 @@ import { postJson, type OpenAIPath, type Upstream } from './upstream.ts';
 export function createOpenAIAdapter(up: Upstream, type: string, models: readonly string[]): ProviderAdapter {
   /** Chat and legacy completions share one shape: JSON, or an SSE stream to relay. */
   async function generate<T extends { model: string }>(path: OpenAIPath, shaped: Shaped, call: UpstreamCall): Promise<JsonResult<T> | StreamResult> {
-    const deadline = new Deadline(up.timeoutMs);
+    const deadline = callDeadline(up, call);
     const res = await postJson(up, path, bodyText(shaped, call.rawBody), call, deadline);
     if (shaped.body.stream === true) return relayStream(up, res, call, deadline);
     const r = await readJsonBody<T>(up, res, call, deadline);
@@ -30,7 +30,7 @@ export function createOpenAIAdapter(up: Upstream, type: string, models: readonly
     complete: (req, call) => generate<Completion>('completions', completionBody(req, call.model, up.preset), call),
 
     async embed(req, call) {
-      const deadline = new Deadline(up.timeoutMs);
+      const deadline = callDeadline(up, call);
       const shaped = embeddingBody(req, call.model, up.preset);
       const res = await postJson(up, 'embeddings', bodyText(shaped, call.rawBody), call, deadline);
       const r = await readJsonBody<EmbeddingResponse>(up, res, call, deadline);

@@ -5,7 +5,7 @@ import type { JsonResult, NativeResponsesRequest, StreamResult, UpstreamCall } f
 import { PassthroughRelay, type StreamSniffer } from '../passthrough-relay.ts';
 import { relaySse } from '../sse-relay.ts';
 import { ProviderError } from '../errors.ts';
-import { Deadline, readUpstreamText, upstreamFailure } from '../upstream-call.ts';
+import { callDeadline, readUpstreamText, upstreamFailure } from '../upstream-call.ts';
 import { providerErrorFromEvent } from './errors.ts';
 import { postJson, type Upstream } from './upstream.ts';
 
@@ -75,7 +75,7 @@ class ResponsesSniffer implements StreamSniffer {
 }
 
 export async function nativeResponses(up: Upstream, req: NativeResponsesRequest, call: UpstreamCall): Promise<JsonResult<unknown> | StreamResult> {
-  const deadline = new Deadline(up.timeoutMs);
+  const deadline = callDeadline(up, call);
   const body = call.rawBody && req.model === call.model ? call.rawBody : JSON.stringify({ ...req, model: call.model });
   const res = await postJson(up, 'responses', body, call, deadline);
   if (req.stream === true) {
