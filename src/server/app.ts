@@ -13,6 +13,9 @@ import {
 } from '../protocols/openai/handlers.ts';
 import { handleCountTokens, handleMessages } from '../protocols/anthropic-messages/handlers.ts';
 import { handleResponses } from '../protocols/responses/handlers.ts';
+import { renderMetrics } from '../observability/metrics.ts';
+import { HealthRegistry } from '../traffic/health.ts';
+import { adminGuard, handleAdminHealth } from './admin.ts';
 import { anthropicErrorResponse } from '../protocols/anthropic-messages/errors.ts';
 import { KeyAuthenticator } from './auth.ts';
 import { errorResponse, jsonResponse, newContext, type RequestContext } from './context.ts';
@@ -51,7 +54,9 @@ const isAnthropicPath = (path: string) => path === '/v1/messages' || path.starts
 /** Builds the request handler from compiled config: everything per request is lookups, no parsing. */
 export function createHandler(config: Config, store: Store, auth: KeyAuthenticator) {
   const adapters = createAdapters(config);
-  const router = new Router(config, adapters);
+  const health = new HealthRegistry();
+  const router = new Router(config, adapters, health);
+  const admin = adminGuard(config.admin?.token);
   const deps: FrontDoorDeps = { router, maxBodySize: config.server.max_body_size };
   const created = Math.floor(Date.now() / 1000);
 
@@ -74,6 +79,13 @@ export function createHandler(config: Config, store: Store, auth: KeyAuthenticat
         } catch {
           return jsonResponse(ctx, { status: 'unavailable', reason: 'store unreachable' }, 503);
         }
+      },
+    },
+    '/metrics': { GET: () => new Response(renderMetrics(health), { headers: { 'content-type': 'text/plain; version=0.0.4' } }) },
+    '/admin/health': {
+      GET: (req, ctx) => {
+        admin(req);
+        return handleAdminHealth(ctx, health);
       },
     },
     '/v1/chat/completions': { POST: authed((req, ctx) => handleChat(req, ctx, deps)) },

@@ -5,6 +5,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, test } from 'bun:tes
 import { openaiError, SSE_DONE, sseData, startFakeOpenAI, type FakeUpstream } from '../fakes/openai-upstream.ts';
 import { api, startTestGateway, type TestGateway } from '../helpers/gateway.ts';
 
+const ADMIN = 'admin-token-0123456789';
 let a: FakeUpstream;
 let b: FakeUpstream;
 let gw: TestGateway;
@@ -12,6 +13,7 @@ let gw: TestGateway;
 beforeAll(async () => {
   [a, b] = await Promise.all([startFakeOpenAI(), startFakeOpenAI()]);
   gw = await startTestGateway(`
+admin: { token: ${ADMIN} }
 providers:
   a: { type: openai-compatible, base_url: "${a.url}/v1", breaker: { enabled: false } }
   b: { type: openai-compatible, base_url: "${b.url}/v1", breaker: { enabled: false } }
@@ -121,6 +123,19 @@ describe('circuit breakers', () => {
     expect(body.error.code).toBe('PROVIDER_UNAVAILABLE');
     expect(body.error.message).toContain('fragile/x1');
     expect(res.headers.get('retry-after')).not.toBeNull();
+  });
+});
+
+describe('circuit state is visible', () => {
+  test('GET /admin/health (admin token) lists each target\'s circuit; /metrics exports it', async () => {
+    expect((await fetch(`${gw.url}/admin/health`)).status).toBe(401);
+    const res = await fetch(`${gw.url}/admin/health`, { headers: { authorization: `Bearer ${ADMIN}` } });
+    const body = (await res.json()) as any;
+    expect(body.status).toBe('degraded');
+    expect(body.targets).toContainEqual(expect.objectContaining({ provider: 'fragile', model: 'x1', circuit: 'open' }));
+    const metrics = await (await fetch(`${gw.url}/metrics`)).text();
+    expect(metrics).toContain('dvara_circuit_state{provider="fragile",model="x1"} 2');
+    expect(metrics).not.toContain(gw.key);
   });
 });
 
