@@ -165,10 +165,44 @@ const targetSchema = z.strictObject({
 const routeSchema = z.strictObject({
   match: z.string().min(1),
   strategy: z.enum(['failover', 'weighted', 'round-robin', 'least-latency']).default('failover'),
+  /** Turn the response cache on (or off) for this route; `ttl` overrides the cache's own. */
+  cache: z.strictObject({ enabled: z.boolean().default(true), ttl: duration(1).optional() }).optional(),
   /** Override the providers' own settings for requests on this route. */
   retries: retriesSchema.optional(),
   timeouts: timeoutsSchema.optional(),
   targets: z.array(targetSchema).min(1),
+});
+
+/** Requests and tokens per minute and per day; absent (or 0) is no limit. */
+const limitsSchema = z.strictObject({
+  rpm: numeric(z.number().int().min(0)).nullish(),
+  tpm: numeric(z.number().int().min(0)).nullish(),
+  rpd: numeric(z.number().int().min(0)).nullish(),
+  tpd: numeric(z.number().int().min(0)).nullish(),
+});
+
+const rateLimitsSchema = z.strictObject({
+  /** For keys without their own `--rpm`/`--tpm` (and every key's per-day limits). */
+  key_defaults: limitsSchema.optional(),
+  /** Shared by all of a tenant's keys, for tenants without an entry in `tenants`. */
+  tenant_defaults: limitsSchema.optional(),
+  tenants: z.record(z.string(), limitsSchema).optional(),
+  /** Completion tokens reserved for a request that sets no max_tokens, until its real usage is known. */
+  default_max_tokens: numeric(z.number().int().positive()).default(1024),
+});
+
+const cacheSchema = z.strictObject({
+  /** Cache every request by default; otherwise only routes, tenants or requests (X-Dvara-Cache: on) that opt in. */
+  enabled: z.boolean().default(false),
+  ttl: duration(1).default(3_600_000),
+  max_entries: numeric(z.number().int().positive()).default(10_000),
+  max_bytes: size.default(64 * 1024 * 1024),
+  /** Larger answers are not cached (default: max_bytes / 8). */
+  max_entry_bytes: size.optional(),
+  /** Tenants whose requests are cached. */
+  tenants: z.array(z.string().min(1)).default([]),
+  /** A SQLite file that keeps entries across restarts (written in the background). */
+  persist: z.string().min(1).optional(),
 });
 
 const PROVIDER_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]*$/;
@@ -190,6 +224,8 @@ export const configSchema = z.strictObject({
     )
     .refine((p) => Object.keys(p).length > 0, 'configure at least one provider (e.g. demo: { type: mock })'),
   routes: z.array(routeSchema).default([]),
+  limits: rateLimitsSchema.optional(),
+  cache: cacheSchema.optional(),
 });
 
 export type Config = z.output<typeof configSchema>;

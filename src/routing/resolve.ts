@@ -18,10 +18,11 @@ export interface Target {
   timeouts: CallTimeouts;
 }
 
-/** What one request does: the targets in the order to try them, and how hard to retry. */
+/** What one request does: the targets in the order to try them, how hard to retry, and its route's cache rule. */
 export interface Plan {
   targets: readonly Target[];
   retry: RetryPolicy;
+  cache?: RouteConfig['cache'];
 }
 
 type Strategy = RouteConfig['strategy'];
@@ -37,9 +38,10 @@ class Route {
     private readonly strategy: Strategy,
     private readonly weights: readonly number[],
     readonly retry: RetryPolicy,
+    private readonly cache?: RouteConfig['cache'],
   ) {
     this.totalWeight = weights.reduce((a, b) => a + b, 0);
-    this.fixed = { targets, retry };
+    this.fixed = { targets, retry, cache };
   }
 
   /** Targets in the order to try them for one request (the rest follow the first, for failover). */
@@ -49,7 +51,7 @@ class Route {
     if (this.strategy === 'least-latency') {
       // Unmeasured targets first, so each gets measured; then the fastest recent average.
       const byLatency = [...this.targets].sort((a, b) => (a.health.latency ?? -1) - (b.health.latency ?? -1));
-      return { targets: byLatency, retry: this.retry };
+      return { targets: byLatency, retry: this.retry, cache: this.cache };
     }
     let first = 0;
     if (this.strategy === 'round-robin') first = this.turn++ % n;
@@ -57,7 +59,7 @@ class Route {
       let r = Math.random() * this.totalWeight;
       while (first < n - 1 && (r -= this.weights[first]!) >= 0) first++;
     }
-    return first === 0 ? this.fixed : { targets: [...this.targets.slice(first), ...this.targets.slice(0, first)], retry: this.retry };
+    return first === 0 ? this.fixed : { targets: [...this.targets.slice(first), ...this.targets.slice(0, first)], retry: this.retry, cache: this.cache };
   }
 }
 
@@ -165,7 +167,7 @@ export class Router {
     if (route) {
       const targets = route.targets.map((t) => this.target(this.adapters.get(t.provider)!, t.model ?? model, route, t.params));
       const first = this.providers[route.targets[0]!.provider]!;
-      return new Route(targets, route.strategy, route.targets.map((t) => t.weight), retryPolicy(first.retries, route.retries));
+      return new Route(targets, route.strategy, route.targets.map((t) => t.weight), retryPolicy(first.retries, route.retries), route.cache);
     }
     const own = this.ownModels.get(model) ?? this.families.find((f) => f.re.test(model))?.adapter;
     return own ? this.single(own, model) : null;

@@ -16,6 +16,8 @@ import { handleResponses } from '../protocols/responses/handlers.ts';
 import { renderMetrics } from '../observability/metrics.ts';
 import { HealthRegistry } from '../traffic/health.ts';
 import { adminGuard, handleAdminHealth } from './admin.ts';
+import { createGate } from './admission.ts';
+import { createCacheLayer } from './cache-layer.ts';
 import { anthropicErrorResponse } from '../protocols/anthropic-messages/errors.ts';
 import { KeyAuthenticator } from './auth.ts';
 import { errorResponse, jsonResponse, newContext, type RequestContext } from './context.ts';
@@ -57,7 +59,8 @@ export function createHandler(config: Config, store: Store, auth: KeyAuthenticat
   const health = new HealthRegistry();
   const router = new Router(config, adapters, health);
   const admin = adminGuard(config.admin?.token);
-  const deps: FrontDoorDeps = { router, maxBodySize: config.server.max_body_size };
+  const cache = createCacheLayer(config);
+  const deps: FrontDoorDeps = { router, maxBodySize: config.server.max_body_size, gate: createGate(config), cache };
   const created = Math.floor(Date.now() / 1000);
 
   const authed =
@@ -125,12 +128,12 @@ export function createHandler(config: Config, store: Store, auth: KeyAuthenticat
     }
   }
 
-  return { handle, router };
+  return { handle, router, close: () => cache?.close() };
 }
 
 export function startGateway(config: Config, store: Store, listen: { host: string; port: number }): Gateway {
   const auth = new KeyAuthenticator(store);
-  const { handle, router } = createHandler(config, store, auth);
+  const { handle, router, close } = createHandler(config, store, auth);
   const server = Bun.serve({
     hostname: listen.host,
     port: listen.port,
@@ -147,6 +150,7 @@ export function startGateway(config: Config, store: Store, listen: { host: strin
     router,
     async stop() {
       auth.close();
+      close();
       await server.stop(true);
     },
   };

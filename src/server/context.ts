@@ -16,6 +16,10 @@ export interface RequestContext {
   attempts: number;
   /** Every target tried, in order, and what happened (for the audit log). */
   path: Attempt[] | null;
+  /** Whether the response cache answered (HIT) or was consulted and missed (MISS). */
+  cache: 'HIT' | 'MISS' | null;
+  /** OpenAI's x-ratelimit-* headers for this request's limits, when any apply. */
+  rateHeaders: Readonly<Record<string, string>> | null;
 }
 
 const TRACE_ID = /^[\w.:\-/]{1,128}$/;
@@ -33,18 +37,22 @@ export function newContext(req: Request): RequestContext {
     model: null,
     attempts: 0,
     path: null,
+    rateHeaders: null,
+    cache: null,
   };
 }
 
 /** Headers every response carries. */
 export function contextHeaders(ctx: RequestContext): Record<string, string> {
-  return {
+  const base: Record<string, string> = {
     'x-request-id': ctx.requestId,
     'x-trace-id': ctx.traceId,
     'x-dvara-provider': ctx.provider ?? 'none',
     'x-dvara-model': ctx.model ?? 'none',
     'x-dvara-attempts': String(ctx.attempts),
   };
+  if (ctx.cache) base['x-cache'] = ctx.cache;
+  return ctx.rateHeaders ? { ...base, ...ctx.rateHeaders } : base;
 }
 
 export function jsonResponse(ctx: RequestContext, body: unknown, status = 200): Response {

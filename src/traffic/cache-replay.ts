@@ -127,6 +127,13 @@ export function recordStream(source: StreamResult, onComplete: (completion: Chat
     }
   };
   const parser = createParser({ onEvent });
+  const complete = (completion: ChatCompletion): void => {
+    try {
+      onComplete(completion);
+    } catch {
+      // a failing cache write must not turn a delivered answer into an error
+    }
+  };
 
   const body = new ReadableStream<Uint8Array>({
     async pull(controller) {
@@ -144,13 +151,10 @@ export function recordStream(source: StreamResult, onComplete: (completion: Chat
           parser.feed(decoder.decode());
           parser.reset({ consume: true });
           const completion = done && !failed ? toCompletion(head, choices) : null;
-          if (completion) {
-            try {
-              onComplete(completion);
-            } catch {
-              // a failing cache write must not turn a delivered answer into an error
-            }
-          }
+          if (completion?.usage) complete(completion);
+          // Adapters ask upstream for usage but strip the usage chunk when the client did not ask for it:
+          // the relay's report still has it, and a cached answer without usage cannot be billed or replayed with it.
+          else if (completion) void source.usage.then((r) => complete({ ...completion, usage: r.partial ? null : r.usage }));
         }
         return;
       }
@@ -220,6 +224,8 @@ function toCompletion(head: Head, choices: Map<number, ChoiceState>): ChatComple
     const message: Choice['message'] = { role: 'assistant', content: s.text.get('content')?.join('') ?? null, ...s.extra };
     for (const [k, parts] of s.text) if (k !== 'content') message[k] = parts.join('');
     const tools = s.tools.filter((t) => t !== undefined);
+    // A call without a name cannot be replayed to any client; an id-less one would confuse tool-result matching.
+    if (tools.some((t) => !t.name || !t.id)) return null;
     if (tools.length > 0) message.tool_calls = tools.map((t) => ({ id: t.id, type: t.type, function: { name: t.name, arguments: t.args.join('') } }));
     const logprobs = s.logprobs && { content: s.logprobs.content.length ? s.logprobs.content : null, refusal: s.logprobs.refusal.length ? s.logprobs.refusal : null };
     out.push({ index, message, logprobs, finish_reason: s.finish });

@@ -36,7 +36,13 @@ export interface AdmitRequest {
   keyId: string;
   tenant: string;
   record: Pick<ApiKeyRecord, 'rpm' | 'tpm'>;
-  estimate: { prompt: number; completion: number };
+  /** The token estimate, or a function computing it: called only when a token limit applies. */
+  estimate: TokenEstimate | (() => TokenEstimate);
+}
+
+export interface TokenEstimate {
+  prompt: number;
+  completion: number;
 }
 
 export interface Admission {
@@ -60,6 +66,8 @@ interface Counter {
   /** "key key_abc" / "tenant acme", for messages. */
   scope: string;
   per: 'minute' | 'day';
+  /** Header value, formatted once. */
+  limitText: string;
 }
 
 interface Plan {
@@ -95,8 +103,9 @@ export class RateLimiter {
   }
 
   /**
-   * Admits the request or throws RATE_LIMITED (429, with retry-after). Returns a plain value when the store is
-   * synchronous, a promise otherwise: `await` it either way.
+   * Admits the request or throws RATE_LIMITED (429, with retry-after unless the request can never fit). Returns a
+   * plain value when the store is synchronous, a promise (which may reject) otherwise: `await` it either way.
+   * Store errors propagate: whether to fail open is the caller's decision.
    */
   admit(req: AdmitRequest): Admission | Promise<Admission> {
     const plan = this.planFor(req);
@@ -104,10 +113,11 @@ export class RateLimiter {
     if (n === 0) return NO_LIMITS;
     let reserved = 0;
     if (plan.firstToken < n) {
-      const prompt = whole(req.estimate.prompt);
+      const estimate = typeof req.estimate === 'function' ? req.estimate() : req.estimate;
+      const prompt = whole(estimate.prompt);
       if (prompt > plan.minTokenLimit) throw tooLarge(plan, prompt);
       // A default max_tokens must not make a request unadmittable: cap the reservation at the tightest limit.
-      reserved = Math.min(prompt + whole(req.estimate.completion), plan.minTokenLimit);
+      reserved = Math.min(prompt + whole(estimate.completion), plan.minTokenLimit);
     }
     const ops: CounterOp[] = new Array(n);
     for (let i = 0; i < n; i++) {
@@ -174,7 +184,7 @@ function compilePlan(policy: LimitPolicy, req: AdmitRequest): Plan {
   const counters: Counter[] = [];
   const add = (kind: Kind, limit: number | null, windowMs: number, prefix: string, scope: string, suffix: string) => {
     if (limit === null) return;
-    counters.push({ kind, op: { key: `${prefix}${suffix}`, amount: 1, limit, windowMs }, scope, per: windowMs === DAY ? 'day' : 'minute' });
+    counters.push({ kind, op: { key: `${prefix}${suffix}`, amount: 1, limit, windowMs }, scope, per: windowMs === DAY ? 'day' : 'minute', limitText: String(limit) });
   };
   const k = `k:${req.keyId}:`;
   const t = `t:${req.tenant}:`;
@@ -220,15 +230,17 @@ function headersOf(plan: Plan, states: CounterState[]): Record<string, string> {
       else tok = i;
     }
   }
-  if (req >= 0) setHeaders(h, 'requests', plan.counters[req]!.op.limit, states[req]!);
-  if (tok >= 0) setHeaders(h, 'tokens', plan.counters[tok]!.op.limit, states[tok]!);
+  if (req >= 0) {
+    h['x-ratelimit-limit-requests'] = plan.counters[req]!.limitText;
+    h['x-ratelimit-remaining-requests'] = String(states[req]!.remaining);
+    h['x-ratelimit-reset-requests'] = formatDuration(states[req]!.resetMs);
+  }
+  if (tok >= 0) {
+    h['x-ratelimit-limit-tokens'] = plan.counters[tok]!.limitText;
+    h['x-ratelimit-remaining-tokens'] = String(states[tok]!.remaining);
+    h['x-ratelimit-reset-tokens'] = formatDuration(states[tok]!.resetMs);
+  }
   return h;
-}
-
-function setHeaders(h: Record<string, string>, kind: Kind, limit: number, s: CounterState): void {
-  h[`x-ratelimit-limit-${kind}`] = String(limit);
-  h[`x-ratelimit-remaining-${kind}`] = String(s.remaining);
-  h[`x-ratelimit-reset-${kind}`] = formatDuration(s.resetMs);
 }
 
 function refusal(c: Counter, amount: number, retryAfterMs: number, headers: Record<string, string>): DvaraError {
@@ -255,7 +267,8 @@ function tooLarge(plan: Plan, prompt: number): DvaraError {
 /** OpenAI's duration style: "0s", "59.5ms", "1s", "1.5s", "6m0s", "1h2m3s". */
 export function formatDuration(ms: number): string {
   if (!(ms > 0)) return '0s';
-  if (ms < 999.95) return `${ms < 1 ? Number(ms.toFixed(3)) : Number(ms.toFixed(1))}ms`;
+  // Math.round(x·10)/10 prints its shortest decimal form, and is several times cheaper than toFixed.
+  if (ms < 999.95) return ms < 1 ? `${Math.round(ms * 1000) / 1000}ms` : `${Math.round(ms * 10) / 10}ms`;
   const total = Math.round(ms);
   const h = Math.floor(total / 3_600_000);
   const m = Math.floor((total % 3_600_000) / 60_000);

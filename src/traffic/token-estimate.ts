@@ -19,7 +19,7 @@ const TOOLS_WRAPPER = 12;
 /** OpenAI bills a low-detail image at 85 tokens; a 1024×1024 high/auto image at 765. Sizes are unknown here. */
 const IMAGE_LOW = 85;
 const IMAGE_HIGH = 765;
-/** Characters per request counted exactly; beyond, the heuristic. */
+/** Characters per request counted exactly; beyond, scaled by the ratio measured on them. */
 const EXACT_CHARS = 8_192;
 /** Characters of exact counting needed before its ratio is trusted for the rest. */
 const MIN_SAMPLE = 1_024;

@@ -3,6 +3,7 @@ import type { JsonResult, NativeCall, ProviderAdapter, StreamResult, UpstreamCal
 import type { Plan } from '../../routing/resolve.ts';
 import { readJson } from '../../server/body.ts';
 import type { RequestContext } from '../../server/context.ts';
+import { admitted } from '../../server/admission.ts';
 import { dispatch, withParams } from '../../server/dispatch.ts';
 import { assertModelAllowed, type FrontDoorDeps } from '../openai/handlers.ts';
 import { SSE_HEADERS } from '../openai/sse.ts';
@@ -62,11 +63,13 @@ export async function handleMessages(req: Request, ctx: RequestContext, deps: Fr
   const { body, plan } = await accept(req, ctx, deps, validateMessages);
   let chat: ChatRequest | undefined; // translated once, on the first target that needs it
   // Translation always wants the usage chunk: message_delta reports usage whether or not a client asked.
-  const result = await dispatch<JsonResult<unknown> | StreamResult>(ctx, plan, true, req.signal, (adapter, call, target) => {
-    if (adapter.messages) return adapter.messages({ ...withParams(body, target), model: call.model }, nativeCall(req, call));
-    chat ??= toOpenAIRequest(validateTranslatable(body, adapter.name));
-    return viaChat(adapter, body, withParams(chat, target), call);
-  });
+  const result = await admitted(ctx, deps.gate, body, () =>
+    dispatch<JsonResult<unknown> | StreamResult>(ctx, plan, true, req.signal, (adapter, call, target) => {
+      if (adapter.messages) return adapter.messages({ ...withParams(body, target), model: call.model }, nativeCall(req, call));
+      chat ??= toOpenAIRequest(validateTranslatable(body, adapter.name));
+      return viaChat(adapter, body, withParams(chat, target), call);
+    }),
+  );
   return respond(ctx, result);
 }
 

@@ -1,6 +1,9 @@
 import type { Router } from '../../routing/resolve.ts';
 import type { JsonResult, ProviderAdapter, StreamResult, UpstreamCall } from '../../providers/types.ts';
+import { admitted, type Gate } from '../../server/admission.ts';
+import { throughCache, type CacheLayer } from '../../server/cache-layer.ts';
 import { dispatch, withParams } from '../../server/dispatch.ts';
+import type { CacheEndpoint } from '../../traffic/cache-key.ts';
 import { readJsonWithRaw } from '../../server/body.ts';
 import { contextHeaders, jsonResponse, type RequestContext } from '../../server/context.ts';
 import { DvaraError } from '../../server/errors.ts';
@@ -14,6 +17,8 @@ import { validateChat, validateCompletion, validateEmbedding } from './validate.
 export interface FrontDoorDeps {
   router: Router;
   maxBodySize: number;
+  gate: Gate;
+  cache: CacheLayer | null;
 }
 
 export function assertModelAllowed(ctx: RequestContext, model: string): void {
@@ -39,10 +44,14 @@ const wantsUsage = (b: { stream?: boolean | null; stream_options?: { include_usa
 
 type Send<B> = (adapter: ProviderAdapter, body: B, call: UpstreamCall) => Promise<JsonResult<unknown> | StreamResult>;
 
-/** One generation endpoint: validate the body, route its model, dispatch to the targets, respond. */
+/**
+ * One generation endpoint: validate the body, route its model, admit it under the key's limits, answer from the
+ * cache or dispatch to the targets, respond. `cached` names the cache endpoint for those that may use it.
+ */
 function endpoint<B extends { model: string; stream?: boolean | null; stream_options?: { include_usage?: boolean } | null }>(
   validate: (body: unknown) => B,
   send: Send<B>,
+  cached?: CacheEndpoint,
 ) {
   return async (req: Request, ctx: RequestContext, deps: FrontDoorDeps): Promise<Response> => {
     const { body: json, raw } = await readJsonWithRaw(req, deps.maxBodySize);
@@ -50,12 +59,13 @@ function endpoint<B extends { model: string; stream?: boolean | null; stream_opt
     ctx.model = body.model;
     const plan = deps.router.resolve(body.model);
     assertModelAllowed(ctx, body.model);
-    const result = await dispatch(ctx, plan, wantsUsage(body), req.signal, (adapter, call, target) => send(adapter, withParams(body, target), call), raw);
+    const run = () => dispatch(ctx, plan, wantsUsage(body), req.signal, (adapter, call, target) => send(adapter, withParams(body, target), call), raw);
+    const result = await admitted(ctx, deps.gate, body, cached ? () => throughCache(deps.cache, req, ctx, plan, cached, body as Record<string, unknown>, run) : run);
     return respond(ctx, result);
   };
 }
 
-export const handleChat = endpoint(validateChat, (adapter, body, call) => adapter.chat(body, call));
+export const handleChat = endpoint(validateChat, (adapter, body, call) => adapter.chat(body, call), 'chat');
 
 export const handleCompletion = endpoint(validateCompletion, (adapter, body, call) =>
   adapter.complete ? adapter.complete(body, call) : completeViaChat(adapter, body, call),
@@ -66,7 +76,7 @@ export const handleEmbedding = endpoint(validateEmbedding, async (adapter, body,
   if (!hasTokenInput(body) || acceptsTokenInput(adapter.type)) return adapter.embed(body, call);
   // Decoded text is a different body: the client's bytes must not be forwarded.
   return adapter.embed(await decodeTokenInputs(body), { ...call, rawBody: undefined });
-});
+}, 'embeddings');
 
 /** GET /v1/models: what this key can route, computed from config once. */
 export function handleListModels(ctx: RequestContext, router: Router, created: number): Response {

@@ -2,6 +2,7 @@ import type { ChatCompletion, ChatRequest } from '../openai/types.ts';
 import type { JsonResult, ProviderAdapter, StreamResult, UpstreamCall } from '../../providers/types.ts';
 import { readJsonWithRaw } from '../../server/body.ts';
 import { contextHeaders, jsonResponse, type RequestContext } from '../../server/context.ts';
+import { admitted } from '../../server/admission.ts';
 import { dispatch, withParams } from '../../server/dispatch.ts';
 import { assertModelAllowed, type FrontDoorDeps } from '../openai/handlers.ts';
 import { SSE_HEADERS } from '../openai/sse.ts';
@@ -36,17 +37,19 @@ export async function handleResponses(req: Request, ctx: RequestContext, deps: F
   assertModelAllowed(ctx, body.model);
   let chat: ChatRequest | undefined; // translated once, on the first target that needs it
   // The Responses API always reports usage at the end, so translation always asks for it.
-  const result = await dispatch<JsonResult<unknown> | StreamResult>(
-    ctx,
-    plan,
-    true,
-    req.signal,
-    (adapter, call, target) => {
-      if (adapter.responses) return adapter.responses(withParams(body, target), call);
-      chat ??= toChatRequest(validateTranslatable(body, adapter.name));
-      return viaChat(adapter, body, withParams(chat, target), call);
-    },
-    raw,
+  const result = await admitted(ctx, deps.gate, body, () =>
+    dispatch<JsonResult<unknown> | StreamResult>(
+      ctx,
+      plan,
+      true,
+      req.signal,
+      (adapter, call, target) => {
+        if (adapter.responses) return adapter.responses(withParams(body, target), call);
+        chat ??= toChatRequest(validateTranslatable(body, adapter.name));
+        return viaChat(adapter, body, withParams(chat, target), call);
+      },
+      raw,
+    ),
   );
   return respond(ctx, result);
 }

@@ -1,5 +1,6 @@
 // The front door's choice per target: native passthrough for adapters with `messages`/`countTokens` (a stub
 // here, standing in for the anthropic adapter), translation through `chat` otherwise, failover between them.
+import { createGate } from '../../../../src/server/admission.ts';
 import { beforeEach, describe, expect, test } from 'bun:test';
 import { parseConfig } from '../../../../src/config/load.ts';
 import { handleCountTokens, handleMessages } from '../../../../src/protocols/anthropic-messages/handlers.ts';
@@ -48,7 +49,7 @@ routes:
   if (!parsed.ok) throw new Error(JSON.stringify(parsed.issues));
   const adapters = createAdapters(parsed.config);
   adapters.set('native', native);
-  return { router: new Router(parsed.config, adapters), maxBodySize: 1 << 20 };
+  return { router: new Router(parsed.config, adapters), maxBodySize: 1 << 20, gate: createGate(parsed.config), cache: null };
 }
 
 const deps = makeDeps();
