@@ -1,5 +1,6 @@
 import { createParser, type EventSourceMessage } from 'eventsource-parser';
 import type { StreamResult } from '../providers/types.ts';
+import { DvaraError, isErrorCode } from '../server/errors.ts';
 
 // Front doors that speak another protocol (Anthropic Messages, OpenAI Responses) serve every adapter's OpenAI
 // chunk stream re-framed as their own events. The reading is the same for each: parse the adapter's SSE as it
@@ -24,6 +25,13 @@ export interface Reframer {
 }
 
 const encoder = new TextEncoder();
+
+/** An OpenAI-shaped error inside an adapter's stream (`data: {"error":{...}}`, sent after the first byte). */
+export function chunkStreamError(error: unknown): DvaraError {
+  const e = (error && typeof error === 'object' ? error : {}) as { message?: unknown; code?: unknown };
+  const message = typeof e.message === 'string' && e.message ? e.message : 'The provider reported an error mid-stream';
+  return new DvaraError(isErrorCode(e.code) ? e.code : 'PROVIDER_ERROR', message);
+}
 
 export function reframeStream(source: StreamResult, t: Reframer): StreamResult {
   const reader = source.body.getReader();

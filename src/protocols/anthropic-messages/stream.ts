@@ -1,8 +1,8 @@
 import type { EventSourceMessage } from 'eventsource-parser';
-import { reframeStream } from '../reframe.ts';
+import { chunkStreamError, reframeStream } from '../reframe.ts';
 import type { ChatChunk, ToolCallDelta, Usage } from '../openai/types.ts';
 import type { StreamResult } from '../../providers/types.ts';
-import { DvaraError, isErrorCode } from '../../server/errors.ts';
+import { DvaraError } from '../../server/errors.ts';
 import { toAnthropicErrorBody } from './errors.ts';
 import { mapStopReason, matchedStopSequence, newMessageId, toAnthropicUsage } from './from-openai.ts';
 
@@ -128,13 +128,6 @@ function fail(s: StreamState, err: DvaraError): void {
   s.ended = true;
 }
 
-/** An OpenAI-shaped error inside the stream (`data: {"error":{...}}`), as adapters send after the first byte. */
-function errorFromData(error: unknown): DvaraError {
-  const e = (error && typeof error === 'object' ? error : {}) as { message?: unknown; code?: unknown };
-  const message = typeof e.message === 'string' && e.message ? e.message : 'The provider reported an error mid-stream';
-  return new DvaraError(isErrorCode(e.code) ? e.code : 'PROVIDER_ERROR', message);
-}
-
 function onEvent(s: StreamState, ev: EventSourceMessage): void {
   if (s.ended) return;
   if (ev.data === '[DONE]') return finishMessage(s);
@@ -144,7 +137,7 @@ function onEvent(s: StreamState, ev: EventSourceMessage): void {
   } catch {
     return; // not JSON: nothing a client could use, and no reason to end a working stream
   }
-  if (obj.error && !obj.choices) return fail(s, errorFromData(obj.error));
+  if (obj.error && !obj.choices) return fail(s, chunkStreamError(obj.error));
   onChunk(s, obj as Partial<ChatChunk>);
 }
 

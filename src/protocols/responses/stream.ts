@@ -1,8 +1,8 @@
 import type { EventSourceMessage } from 'eventsource-parser';
 import type { ChatChunk, ToolCallDelta, Usage } from '../openai/types.ts';
 import type { StreamResult } from '../../providers/types.ts';
-import { DvaraError, isErrorCode } from '../../server/errors.ts';
-import { reframeStream } from '../reframe.ts';
+import { DvaraError } from '../../server/errors.ts';
+import { chunkStreamError, reframeStream } from '../reframe.ts';
 import { incompleteReason, newItemId, responseObject, toResponsesUsage, type Envelope } from './from-chat.ts';
 import { rememberItems } from './item-store.ts';
 import type { OutputItem, OutputText, ResponsesRequest } from './types.ts';
@@ -136,10 +136,7 @@ function onEvent(s: StreamState, ev: EventSourceMessage): void {
   } catch {
     return;
   }
-  if (obj.error && !obj.choices) {
-    const e = (typeof obj.error === 'object' ? obj.error : {}) as { message?: unknown; code?: unknown };
-    return fail(s, new DvaraError(isErrorCode(e.code) ? e.code : 'PROVIDER_ERROR', typeof e.message === 'string' ? e.message : 'The provider reported an error mid-stream'));
-  }
+  if (obj.error && !obj.choices) return fail(s, chunkStreamError(obj.error));
   onChunk(s, obj as Partial<ChatChunk>);
 }
 
