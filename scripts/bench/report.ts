@@ -110,7 +110,7 @@ export function verdicts(r: RunReport): Verdict[] {
   const get = (n: string) => r.systems.find((s) => s.name === n && s.results);
   const dv = get('dvara');
   const fl = get('floor');
-  const peers = ran(r).filter((s) => !['direct', 'floor', 'dvara'].includes(s.name));
+  const peers = ran(r).filter((s) => !['direct', 'floor', 'dvara', 'dvara-traffic'].includes(s.name));
   const out: Verdict[] = [];
   if (!dv || !fl) return [{ target: 'all', ok: null, detail: 'dvara or floor did not run' }];
   const addedMs = (s: SystemReport, pick: (x: SystemResults) => Figure | undefined) => (added(r, s, pick)?.median ?? NaN) / 1000;

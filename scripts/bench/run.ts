@@ -9,7 +9,7 @@ import { Loadgen } from './loadgen.ts';
 import { killTree, spawnPinned } from './proc.ts';
 import { markdownTable, table, verdicts, verdictText, type RunReport, type SystemReport } from './report.ts';
 import { runScenarios, writeBodies, type Plan } from './scenarios.ts';
-import { direct, dvara, floor } from './systems.ts';
+import { direct, dvara, dvaraTraffic, floor } from './systems.ts';
 import type { SystemSpec } from './types.ts';
 import { writeDocs } from './docs.ts';
 
@@ -53,6 +53,7 @@ const all: SystemSpec[] = [
   direct,
   floor,
   dvara,
+  dvaraTraffic,
   await peer('./peers/bifrost.ts', 'bifrostCore', 'bifrost-core'),
   await peer('./peers/portkey.ts', 'portkey', 'portkey'),
   await peer('./peers/litellm.ts', 'litellm', 'litellm'),
@@ -121,7 +122,7 @@ async function main(): Promise<number> {
         entry.error = e instanceof Error ? e.message : String(e);
         log(`${spec.name}: ERROR ${entry.error}`);
         // Our own systems must work; a peer that breaks is reported, not fatal.
-        if (['direct', 'floor', 'dvara'].includes(spec.name)) failed = true;
+        if (['direct', 'floor', 'dvara', 'dvara-traffic'].includes(spec.name)) failed = true;
       } finally {
         await sys?.stop();
       }

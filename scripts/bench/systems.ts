@@ -45,27 +45,46 @@ async function dvaraCli(args: string[]): Promise<string> {
   return out;
 }
 
-export const dvara: SystemSpec = {
-  name: 'dvara',
-  label: 'the compiled dvara binary: key auth, routing through the family table (gpt-4o → openai)',
-  async prepare(): Promise<Prepared> {
-    const build = Bun.spawnSync(['npm', 'run', '-s', 'build'], { cwd: ROOT, stdout: 'pipe', stderr: 'pipe' });
-    if (build.exitCode !== 0) return { ok: false, reason: `npm run build failed: ${build.stderr.toString().trim().slice(-300)}` };
-    return { ok: true, version: (await dvaraCli(['--version'])).trim() };
-  },
-  async start(ctx: StartContext): Promise<RunningSystem> {
-    const store = `sqlite:${join(ctx.workDir, 'dvara.db')}`;
-    const config = join(ctx.workDir, 'dvara.yaml');
-    await Bun.write(
-      config,
-      `server: { host: 127.0.0.1, port: ${ctx.port} }
+/** The compiled binary on the bench's mock, with `extra` config appended (the traffic-control variant's knobs). */
+function dvaraSystem(name: string, label: string, extra = ''): SystemSpec {
+  return {
+    name,
+    label,
+    async prepare(): Promise<Prepared> {
+      const build = Bun.spawnSync(['npm', 'run', '-s', 'build'], { cwd: ROOT, stdout: 'pipe', stderr: 'pipe' });
+      if (build.exitCode !== 0) return { ok: false, reason: `npm run build failed: ${build.stderr.toString().trim().slice(-300)}` };
+      return { ok: true, version: (await dvaraCli(['--version'])).trim() };
+    },
+    async start(ctx: StartContext): Promise<RunningSystem> {
+      const store = `sqlite:${join(ctx.workDir, 'dvara.db')}`;
+      const config = join(ctx.workDir, 'dvara.yaml');
+      await Bun.write(
+        config,
+        `server: { host: 127.0.0.1, port: ${ctx.port} }
 store: ${store}
 providers:
-  openai: { type: openai, api_key: sk-bench, base_url: "${ctx.upstreamUrl}/v1" }
+  openai: { type: openai, api_key: sk-bench, base_url: "${ctx.upstreamUrl}/v1"${extra ? ', timeouts: { idle: 60s, total: 10m }, retries: { attempts: 1 }' : ''} }
+${extra}`,
+      );
+      await dvaraCli(['tenants', 'add', 'bench', '--store', store]);
+      const key = JSON.parse(await dvaraCli(['keys', 'create', '--tenant', 'bench', '--json', '--store', store])) as { key: string };
+      return startSystem({ name, ctx, cmd: [DVARA, 'serve', '-c', config], headers: { authorization: `Bearer ${key.key}` }, model: 'gpt-4o' });
+    },
+  };
+}
+
+export const dvara = dvaraSystem('dvara', 'the compiled dvara binary: key auth, routing through the family table (gpt-4o → openai)');
+
+/**
+ * The same with traffic control doing work on every request: per-key and per-tenant RPM/TPM limits (never
+ * reached: the token estimate, reservation and reconciliation run each time), idle and total stream timeouts,
+ * a retry policy and the circuit breaker (on by default in both variants).
+ */
+export const dvaraTraffic = dvaraSystem(
+  'dvara-traffic',
+  'dvara with rate limits (key and tenant RPM/TPM), stream idle/total timeouts and retries on',
+  `limits:
+  key_defaults: { rpm: 100000000, tpm: 100000000000 }
+  tenant_defaults: { rpm: 100000000, tpm: 100000000000 }
 `,
-    );
-    await dvaraCli(['tenants', 'add', 'bench', '--store', store]);
-    const key = JSON.parse(await dvaraCli(['keys', 'create', '--tenant', 'bench', '--json', '--store', store])) as { key: string };
-    return startSystem({ name: 'dvara', ctx, cmd: [DVARA, 'serve', '-c', config], headers: { authorization: `Bearer ${key.key}` }, model: 'gpt-4o' });
-  },
-};
+);

@@ -201,8 +201,8 @@ const cacheSchema = z.strictObject({
   max_entry_bytes: size.optional(),
   /** Tenants whose requests are cached. */
   tenants: z.array(z.string().min(1)).default([]),
-  /** A SQLite file that keeps entries across restarts (written in the background). */
-  persist: z.string().min(1).optional(),
+  /** Keep entries across restarts (written in the background): true = in the store's SQLite database, or a file path. */
+  persist: z.union([z.boolean(), z.string().min(1)]).optional(),
 });
 
 const PROVIDER_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]*$/;

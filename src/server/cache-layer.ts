@@ -23,13 +23,21 @@ export interface CacheLayer {
   close(): void;
 }
 
+/** `persist: true` keeps entries in the store's own SQLite file (its own table, its own connection). */
+function persistPath(persist: boolean | string | undefined, store: string): SqliteCacheBackend | null {
+  if (!persist) return null;
+  if (typeof persist === 'string') return new SqliteCacheBackend(persist);
+  return store.startsWith('sqlite:') ? new SqliteCacheBackend(store.slice('sqlite:'.length)) : null;
+}
+
 export function createCacheLayer(config: Config): CacheLayer | null {
   const c = config.cache;
   if (!c) return null;
-  const backend = c.persist ? new SqliteCacheBackend(c.persist) : undefined;
+  const backend = persistPath(c.persist, config.store);
+  if (c.persist && !backend) throw new Error('cache.persist: true needs a SQLite store (store: sqlite:...); give a file path instead');
   const maxEntryBytes = c.max_entry_bytes ?? Math.floor(c.max_bytes / 8);
   return {
-    cache: new ResponseCache({ maxEntries: c.max_entries, maxBytes: c.max_bytes, maxEntryBytes, backend }),
+    cache: new ResponseCache({ maxEntries: c.max_entries, maxBytes: c.max_bytes, maxEntryBytes, backend: backend ?? undefined }),
     ttlMs: c.ttl,
     everything: c.enabled,
     tenants: new Set(c.tenants),

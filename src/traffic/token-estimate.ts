@@ -49,8 +49,21 @@ export function loadTokenizer(): Promise<void> {
   return loading;
 }
 
+/** Past this many characters the rough count samples the text instead of reading every character. */
+const SAMPLED_ABOVE = 65_536;
+const SAMPLES = 8_192;
+
 /** Rough count: English averages ~4 characters per token; non-ASCII (CJK, emoji) is closer to one per char. */
 function roughCount(text: string, from = 0): number {
+  const length = text.length - from;
+  if (length > SAMPLED_ABOVE) {
+    // A megabyte prompt must not cost milliseconds here: the share of ASCII from evenly spaced samples.
+    const stride = Math.floor(length / SAMPLES);
+    let ascii = 0;
+    for (let i = from; i < text.length; i += stride) if (text.charCodeAt(i) < 0x80) ascii++;
+    const share = ascii / Math.ceil(length / stride);
+    return Math.ceil((length * share) / 4 + length * (1 - share));
+  }
   let ascii = 0;
   let other = 0;
   for (let i = from; i < text.length; i++) {

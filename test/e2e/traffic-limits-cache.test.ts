@@ -157,3 +157,38 @@ describe('response cache', () => {
     expect(again.headers.get('x-cache')).toBe('MISS');
   });
 });
+
+describe('cache persistence', () => {
+  test('persist: true keeps entries in the store database across a restart', async () => {
+    const up = await startFakeOpenAI();
+    const yaml = `
+providers:
+  up: { type: openai-compatible, base_url: "${up.url}/v1" }
+cache: { enabled: true, persist: true }
+`;
+    const first = await startTestGateway(yaml);
+    const ask = (g: TestGateway) => chatOn(g, 'up/m', 'remember me');
+    expect((await ask(first)).headers.get('x-cache')).toBe('MISS');
+    await Bun.sleep(120); // the write-behind flush
+    const dbUrl = first.store.url;
+    await first.gateway.stop();
+    const second = await startTestGateway(yaml, {}, dbUrl);
+    try {
+      const res = await ask(second);
+      expect(res.headers.get('x-cache')).toBe('HIT');
+      expect(up.requests).toHaveLength(1);
+    } finally {
+      await second.stop();
+      first.store.close();
+      await up.stop();
+    }
+  });
+});
+
+function chatOn(g: TestGateway, model: string, text: string) {
+  return fetch(`${g.baseURL}/chat/completions`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${g.key}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ model, messages: [{ role: 'user', content: text }] }),
+  });
+}

@@ -20,12 +20,14 @@ export interface TestGateway {
 }
 
 /** A real gateway on a free loopback port, on a fresh SQLite store in a temp dir, from YAML text. */
-export async function startTestGateway(yaml: string, env: Record<string, string> = {}): Promise<TestGateway> {
+export async function startTestGateway(yaml: string, env: Record<string, string> = {}, storeUrl?: string): Promise<TestGateway> {
   const dir = mkdtempSync(join(tmpdir(), 'dvara-test-'));
   const parsed = parseConfig(yaml, { ...process.env, ...env });
   if (!parsed.ok) throw new Error(`test config invalid: ${JSON.stringify(parsed.issues)}`);
-  const store = new SqliteStore(`sqlite:${join(dir, 'dvara.db')}`);
-  await store.addTenant('test');
+  // The config names the store the gateway uses (a restart test passes the previous gateway's).
+  parsed.config.store = storeUrl ?? `sqlite:${join(dir, 'dvara.db')}`;
+  const store = new SqliteStore(parsed.config.store);
+  if (!storeUrl) await store.addTenant('test');
   const { secret } = await createKey(store, 'test', { name: 'test' });
   const gateway = startGateway(parsed.config, store, { host: '127.0.0.1', port: 0 });
   return {
