@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { displayPrefix, hashKey, newKeySecret } from '../store/ids.ts';
 import type { ApiKeyRecord, Store } from '../store/types.ts';
+import { recordAdminEvent } from './audit-log.ts';
 import { withStore, type GlobalOptions } from './context.ts';
 import { CliError, c, isoTime, printJson, printTable, shortTime } from './output.ts';
 import { addStoreOptions, parseDurationArg, parsePositiveInt, parsePositiveNumber } from './options.ts';
@@ -37,6 +38,11 @@ function keyJson(k: ApiKeyRecord) {
     created_at: isoTime(k.created_at),
     revoked_at: isoTime(k.revoked_at),
   };
+}
+
+/** What the admin-event log keeps about a key: its settings, never its secret or hash. */
+function keyDetail(k: ApiKeyRecord) {
+  return { tenant: k.tenant, name: k.name, models: k.models, rpm: k.rpm, tpm: k.tpm, budget_usd: k.budget_usd, expires_at: isoTime(k.expires_at) };
 }
 
 /** Creates a key and returns its secret, which exists only in this return value from now on. */
@@ -93,16 +99,18 @@ export function registerKeys(program: Command): void {
     .option('--budget <usd>', 'spending budget in USD', parsePositiveNumber('--budget'))
     .action(async (opts: CreateOptions) => {
       const models = opts.models?.split(',').map((m) => m.trim()).filter(Boolean) ?? null;
-      const { secret, record } = await withStore(opts, (store) =>
-        createKey(store, opts.tenant, {
+      const { secret, record } = await withStore(opts, async (store) => {
+        const created = await createKey(store, opts.tenant, {
           name: opts.name,
           expiresAt: opts.expires === undefined ? null : Date.now() + opts.expires,
           models,
           rpm: opts.rpm,
           tpm: opts.tpm,
           budget: opts.budget,
-        }),
-      );
+        });
+        await recordAdminEvent(store, opts, 'key.create', created.record.id, keyDetail(created.record));
+        return created;
+      });
       printCreated(secret, record, opts);
     });
 
@@ -128,6 +136,7 @@ export function registerKeys(program: Command): void {
       const key = await withStore(opts, async (store) => {
         const k = await getKeyOrFail(store, id);
         await store.revokeKey(id, Date.now());
+        await recordAdminEvent(store, opts, 'key.revoke', id, { tenant: k.tenant, already_revoked: k.revoked_at !== null });
         return k;
       });
       if (opts.json) printJson({ id, revoked: true });
@@ -151,6 +160,7 @@ export function registerKeys(program: Command): void {
         });
         if (opts.grace) await store.setKeyExpiry(id, Date.now() + opts.grace);
         else await store.revokeKey(id, Date.now());
+        await recordAdminEvent(store, opts, 'key.rotate', id, { ...keyDetail(created.record), new_id: created.record.id, grace_ms: opts.grace ?? 0 });
         return created;
       });
       printCreated(secret, record, opts, `Rotated ${id}: created`);

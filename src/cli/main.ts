@@ -1,11 +1,14 @@
 #!/usr/bin/env bun
 import { Command, CommanderError } from 'commander';
 import { VERSION } from '../version.ts';
+import { registerAudit } from './audit.ts';
 import { registerKeys } from './keys.ts';
 import { registerModels } from './models.ts';
 import { CliError } from './output.ts';
 import { registerServe } from './serve.ts';
+import { registerTail } from './tail.ts';
 import { registerTenants } from './tenants.ts';
+import { registerUsage } from './usage.ts';
 import { registerValidate } from './validate.ts';
 
 const program = new Command()
@@ -19,7 +22,8 @@ const program = new Command()
 Quick start:
   dvara validate -c dvara.yaml        check a config
   dvara serve -c dvara.yaml           run the gateway (first start prints a key)
-  dvara keys create --tenant default  another key`,
+  dvara keys create --tenant default  another key
+  dvara tail -f                       watch requests as they arrive`,
   );
 
 registerServe(program);
@@ -27,6 +31,9 @@ registerValidate(program);
 registerTenants(program);
 registerKeys(program);
 registerModels(program);
+registerTail(program);
+registerUsage(program);
+registerAudit(program);
 
 // Exit codes (contract): 0 ok, 1 the user's error, 2 Dvara's.
 try {

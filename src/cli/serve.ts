@@ -73,7 +73,7 @@ export function registerServe(program: Command): void {
         if (stopping) process.exit(130); // a second signal: stop waiting
         stopping = true;
         console.error(`${signal}: finishing in-flight requests (up to ${DRAIN_MS / 1000}s)…`);
-        await Promise.race([gateway.stop(), Bun.sleep(DRAIN_MS)]);
+        await gateway.stop(DRAIN_MS);
         store.close();
         process.exit(0);
       };

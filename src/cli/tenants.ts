@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { StoreError } from '../store/sqlite.ts';
+import { recordAdminEvent } from './audit-log.ts';
 import { withStore, type GlobalOptions } from './context.ts';
 import { CliError, isoTime, printJson, printTable, shortTime } from './output.ts';
 import { addStoreOptions } from './options.ts';
@@ -15,7 +16,9 @@ export function registerTenants(program: Command): void {
       if (!TENANT_NAME.test(name)) throw new CliError(`invalid tenant name "${name}": use letters, digits, "-", "_" or "." (max 64)`);
       const t = await withStore(opts, async (store) => {
         try {
-          return await store.addTenant(name);
+          const added = await store.addTenant(name);
+          await recordAdminEvent(store, opts, 'tenant.add', added.name, { tenant: added.name, id: added.id });
+          return added;
         } catch (e) {
           if (e instanceof StoreError) throw new CliError(e.message);
           throw e;
@@ -36,7 +39,11 @@ export function registerTenants(program: Command): void {
   addStoreOptions(tenants.command('remove').argument('<name>', 'tenant name'))
     .description('Remove a tenant and delete its keys')
     .action(async (name: string, opts: GlobalOptions) => {
-      const keys = await withStore(opts, (store) => store.removeTenant(name));
+      const keys = await withStore(opts, async (store) => {
+        const n = await store.removeTenant(name);
+        if (n !== null) await recordAdminEvent(store, opts, 'tenant.remove', name, { tenant: name, keys_deleted: n });
+        return n;
+      });
       if (keys === null) throw new CliError(`no tenant named "${name}" (see: dvara tenants list)`);
       if (opts.json) printJson({ name, removed: true, keys_deleted: keys });
       else console.log(`Removed tenant ${name} and ${keys} key${keys === 1 ? '' : 's'}.`);

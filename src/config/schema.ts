@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { parseDuration, parseSize } from './units.ts';
 import { NAMED_PRESETS } from '../providers/openai-compatible/presets.ts';
+import { pricingConfigSchema } from '../governance/pricing.ts';
 
 // Every object is strict: a typo in a key is an error, never silently ignored.
 
@@ -205,6 +206,17 @@ const cacheSchema = z.strictObject({
   persist: z.union([z.boolean(), z.string().min(1)]).optional(),
 });
 
+const auditSchema = z.strictObject({
+  /** Signs every request row and admin event into a tamper-evident chain (`dvara audit verify`). */
+  hmac_key: z.string().min(16, 'the audit key must be at least 16 characters').optional(),
+  /** Request and response bodies in the log, for these tenants only, each cut at max_size. */
+  bodies: z.strictObject({ tenants: z.array(z.string().min(1)).default([]), max_size: size.default(64 * 1024) }).optional(),
+  /** Rows older than this are pruned once a day by the gateway (also: dvara usage prune --before). */
+  retention: duration(60_000).optional(),
+  /** Where rows go when the store cannot take them; replayed on start (default: beside the SQLite store). */
+  spill_file: z.string().min(1).optional(),
+});
+
 const PROVIDER_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]*$/;
 
 export const configSchema = z.strictObject({
@@ -226,6 +238,11 @@ export const configSchema = z.strictObject({
   routes: z.array(routeSchema).default([]),
   limits: rateLimitsSchema.optional(),
   cache: cacheSchema.optional(),
+  audit: auditSchema.optional(),
+  /** USD per 1M tokens for models the built-in table lacks, or to override it: model (or provider/model, glob) → prices. */
+  pricing: pricingConfigSchema.optional(),
+  /** Log level of the JSON lines on stderr. */
+  log_level: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
 });
 
 export type Config = z.output<typeof configSchema>;

@@ -89,10 +89,10 @@ export async function relayStream(
   let settle!: (r: UsageReport) => void;
   const usage = new Promise<UsageReport>((resolve) => (settle = resolve));
   let settled = false;
-  const finish = (partial: boolean) => {
+  const finish = (partial: boolean, error?: DvaraError | null) => {
     if (settled) return;
     settled = true;
-    settle({ usage: s.usage(), partial });
+    settle(error ? { usage: s.usage(), partial, errorCode: error.code } : { usage: s.usage(), partial });
   };
 
   // Once the stream runs, the idle gap between reads and the total time are limited only when configured.
@@ -147,7 +147,7 @@ export async function relayStream(
     if (out) controller.enqueue(out);
     const { tail, partial } = s.end(ended, failure);
     if (tail) controller.enqueue(tail);
-    finish(partial);
+    finish(partial, s.error ?? failure);
     controller.close();
     if (!ended) reader.cancel().catch(() => {});
   };

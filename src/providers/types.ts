@@ -32,6 +32,8 @@ export interface UsageReport {
   usage: Usage | null;
   /** True when the stream ended early (client abort, upstream cut) and usage is what was known so far. */
   partial: boolean;
+  /** The error code the stream ended with (its final SSE error event), if any. */
+  errorCode?: string;
 }
 
 /** A complete response: `body` is either the pivot object or the upstream's own JSON text, forwarded as is. */
@@ -41,6 +43,8 @@ export interface JsonResult<T> {
   usage: Usage | null;
   /** The model the upstream says answered, when known. */
   model?: string;
+  /** The provider reported no usage and `usage` is Dvara's estimate (Gemini embeddings). */
+  usageEstimated?: boolean;
 }
 
 /**

@@ -47,6 +47,15 @@ export async function admitted<R extends JsonResult<unknown> | StreamResult>(ctx
     void admission?.reconcile({ total_tokens: 0 }, false);
     throw err;
   }
+  // What the request log records once the answer ends.
+  if (result.kind === 'json') {
+    ctx.usage = result.usage;
+    ctx.responseBody = result.body;
+    ctx.usageEstimated = result.usageEstimated === true;
+  } else {
+    ctx.streamUsage = result.usage;
+    ctx.ttftMs = performance.now() - ctx.startedAt;
+  }
   if (admission && admission.reservedTokens > 0) {
     // A cache hit used nothing upstream: its tokens are not charged.
     if (ctx.cache === 'HIT') void admission.reconcile({ total_tokens: 0 }, false);

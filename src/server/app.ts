@@ -17,18 +17,24 @@ import { renderMetrics } from '../observability/metrics.ts';
 import { HealthRegistry } from '../traffic/health.ts';
 import { adminGuard, handleAdminHealth } from './admin.ts';
 import { createGate } from './admission.ts';
+import { createRequestLog } from '../observability/request-log-service.ts';
+import type { UsageRecorder } from '../observability/recorder.ts';
+import { PriceBook } from '../governance/pricing.ts';
 import { createCacheLayer } from './cache-layer.ts';
 import { anthropicErrorResponse } from '../protocols/anthropic-messages/errors.ts';
 import { KeyAuthenticator } from './auth.ts';
 import { errorResponse, jsonResponse, newContext, type RequestContext } from './context.ts';
-import { DvaraError } from './errors.ts';
+import { asDvaraError, DvaraError } from './errors.ts';
 import { ClientClosedError } from '../providers/upstream-call.ts';
 
 export interface Gateway {
   server: Server<undefined>;
   url: string;
   router: Router;
-  stop(): Promise<void>;
+  /** The request log's writer (flush() writes what is queued; depth and spill counts for /metrics). */
+  recorder: UsageRecorder;
+  /** Stops the gateway: waits up to `drainMs` for in-flight requests, then flushes the request log. */
+  stop(drainMs?: number): Promise<void>;
 }
 
 type Handler = (req: Request, ctx: RequestContext) => Promise<Response> | Response;
@@ -51,6 +57,16 @@ export function canonicalApiPath(path: string): string | null {
   return /^\/(chat\/completions|completions|embeddings|responses|models|messages)(\/|$)/.test(path) ? `/v1${path}` : null;
 }
 
+/** Generation endpoints, whose requests are logged (with usage and cost), by path. */
+const ENDPOINTS: Record<string, string> = {
+  '/v1/chat/completions': 'chat',
+  '/v1/completions': 'completions',
+  '/v1/embeddings': 'embeddings',
+  '/v1/responses': 'responses',
+  '/v1/messages': 'messages',
+  '/v1/messages/count_tokens': 'count_tokens',
+};
+
 const isAnthropicPath = (path: string) => path === '/v1/messages' || path.startsWith('/v1/messages/');
 
 /** Builds the request handler from compiled config: everything per request is lookups, no parsing. */
@@ -59,6 +75,8 @@ export function createHandler(config: Config, store: Store, auth: KeyAuthenticat
   const health = new HealthRegistry();
   const router = new Router(config, adapters, health);
   const admin = adminGuard(config.admin?.token);
+  const prices = new PriceBook(config.pricing);
+  const requestLog = createRequestLog(config, store, (provider, model, usage) => prices.costOf(provider, model, usage));
   const cache = createCacheLayer(config);
   const deps: FrontDoorDeps = { router, maxBodySize: config.server.max_body_size, gate: createGate(config), cache };
   const created = Math.floor(Date.now() / 1000);
@@ -104,14 +122,21 @@ export function createHandler(config: Config, store: Store, auth: KeyAuthenticat
     return handleGetModel(ctx, router, decodeURIComponent(path.slice(path.indexOf('/models/') + '/models/'.length)), created);
   });
 
-  async function handle(req: Request): Promise<Response> {
+  async function handle(req: Request, server?: { requestIP(r: Request): { address: string } | null }): Promise<Response> {
     const ctx = newContext(req);
     let path = pathOf(req.url);
+    let res: Response;
+    let errorCode: string | null = null;
     try {
       let route = routes[path];
       if (!route && !path.startsWith('/v1/models/')) {
         const alias = canonicalApiPath(path);
         if (alias) route = routes[(path = alias)];
+      }
+      const endpoint = ENDPOINTS[path];
+      if (endpoint) {
+        ctx.endpoint = endpoint;
+        if (endpoint === 'messages' || endpoint === 'count_tokens') ctx.protocol = 'anthropic';
       }
       let handler = route?.[req.method];
       if (!route && path.startsWith('/v1/models/') && req.method === 'GET') handler = getModel;
@@ -119,21 +144,34 @@ export function createHandler(config: Config, store: Store, auth: KeyAuthenticat
         if (route) throw new DvaraError('INVALID_REQUEST', `Method ${req.method} is not allowed on ${path}`, { status: 405 });
         throw new DvaraError('NOT_FOUND', `Unknown path: ${req.method} ${path}`);
       }
-      return await handler(req, ctx);
+      res = await handler(req, ctx);
     } catch (err) {
+      errorCode = asDvaraError(err).code;
       // The client is gone: nobody reads this response, and it is not an error of Dvara's.
-      if (err instanceof ClientClosedError || req.signal.aborted) return new Response(null, { status: 499 });
+      if (err instanceof ClientClosedError || req.signal.aborted) res = new Response(null, { status: 499 });
       // Anthropic SDKs read errors in Anthropic's shape, including for unknown paths under their API.
-      return isAnthropicPath(path) ? anthropicErrorResponse(ctx, err) : errorResponse(ctx, err);
+      else res = isAnthropicPath(path) ? anthropicErrorResponse(ctx, err) : errorResponse(ctx, err);
+      if (res.status === 499) errorCode = 'CLIENT_CLOSED';
     }
+    if (ctx.endpoint) requestLog.record(ctx, req, { status: res.status, errorCode, clientIp: server?.requestIP(req)?.address ?? null });
+    return res;
   }
 
-  return { handle, router, close: () => cache?.close() };
+  return {
+    handle,
+    router,
+    recorder: requestLog.recorder,
+    drainRecords: (maxMs: number) => requestLog.drained(maxMs),
+    close: () => {
+      cache?.close();
+      requestLog.close();
+    },
+  };
 }
 
 export function startGateway(config: Config, store: Store, listen: { host: string; port: number }): Gateway {
   const auth = new KeyAuthenticator(store);
-  const { handle, router, close } = createHandler(config, store, auth);
+  const { handle, router, close, drainRecords, recorder } = createHandler(config, store, auth);
   const server = Bun.serve({
     hostname: listen.host,
     port: listen.port,
@@ -148,10 +186,15 @@ export function startGateway(config: Config, store: Store, listen: { host: strin
     server,
     url: `http://${listen.host.includes(':') ? `[${listen.host}]` : listen.host}:${server.port}`,
     router,
-    async stop() {
-      auth.close();
-      close();
+    recorder,
+    async stop(drainMs = 0) {
+      // Stop accepting; let in-flight requests finish (bounded), then close what is left.
+      if (drainMs > 0) await Promise.race([server.stop(false), Bun.sleep(drainMs)]);
       await server.stop(true);
+      auth.close();
+      // Streams that just ended record their rows when their usage settles: give them a moment, then flush.
+      await drainRecords(drainMs > 0 ? 2_000 : 50);
+      close();
     },
   };
 }

@@ -1,4 +1,6 @@
 import type { Attempt } from './dispatch.ts';
+import type { Usage } from '../protocols/openai/types.ts';
+import type { UsageReport } from '../providers/types.ts';
 import type { AuthedKey } from './auth.ts';
 import { asDvaraError, toOpenAIErrorBody, type DvaraError } from './errors.ts';
 
@@ -18,6 +20,20 @@ export interface RequestContext {
   path: Attempt[] | null;
   /** Whether the response cache answered (HIT) or was consulted and missed (MISS). */
   cache: 'HIT' | 'MISS' | null;
+  /** The model name the client asked for (ctx.model becomes the upstream model that answered). */
+  requestedModel: string | null;
+  /** The generation endpoint (chat, messages, ...) and the client's protocol; null for other paths (not logged). */
+  endpoint: string | null;
+  protocol: 'openai' | 'anthropic';
+  /** The answer's usage (JSON), or its settlement (streams); set when an answer was produced. */
+  usage: Usage | null;
+  usageEstimated: boolean;
+  streamUsage: Promise<UsageReport> | null;
+  /** Time until a stream's first byte was ready. */
+  ttftMs: number | null;
+  /** The request and JSON response bodies (references, serialised only if body logging is on for the tenant). */
+  requestBody: unknown;
+  responseBody: unknown;
   /** OpenAI's x-ratelimit-* headers for this request's limits, when any apply. */
   rateHeaders: Readonly<Record<string, string>> | null;
 }
@@ -39,6 +55,15 @@ export function newContext(req: Request): RequestContext {
     path: null,
     rateHeaders: null,
     cache: null,
+    requestedModel: null,
+    endpoint: null,
+    protocol: 'openai',
+    usage: null,
+    usageEstimated: false,
+    streamUsage: null,
+    ttftMs: null,
+    requestBody: null,
+    responseBody: null,
   };
 }
 

@@ -27,6 +27,59 @@ export const MIGRATIONS: ReadonlyArray<{ version: number; name: string; sql: str
       CREATE INDEX api_keys_tenant ON api_keys(tenant_id);
     `,
   },
+  {
+    version: 2,
+    name: 'request log and audit chain',
+    sql: `
+      CREATE TABLE requests (
+        seq INTEGER PRIMARY KEY AUTOINCREMENT,
+        ts INTEGER NOT NULL,
+        request_id TEXT NOT NULL,
+        trace_id TEXT NOT NULL,
+        session_id TEXT,
+        tenant TEXT,
+        key_id TEXT,
+        endpoint TEXT NOT NULL,
+        protocol TEXT NOT NULL,
+        model TEXT,
+        provider TEXT,
+        upstream_model TEXT,
+        attempts INTEGER NOT NULL,
+        path TEXT,
+        status INTEGER NOT NULL,
+        error_code TEXT,
+        stream INTEGER NOT NULL,
+        latency_ms REAL NOT NULL,
+        ttft_ms REAL,
+        prompt_tokens INTEGER,
+        completion_tokens INTEGER,
+        cached_tokens INTEGER,
+        reasoning_tokens INTEGER,
+        partial INTEGER NOT NULL,
+        estimated INTEGER NOT NULL,
+        cost_usd REAL,
+        cache_hit INTEGER NOT NULL,
+        client_ip TEXT,
+        user_agent TEXT,
+        request_body TEXT,
+        response_body TEXT,
+        prev_hmac TEXT,
+        hmac TEXT
+      );
+      CREATE INDEX requests_ts ON requests(ts);
+      CREATE INDEX requests_tenant_ts ON requests(tenant, ts);
+      CREATE TABLE admin_events (
+        seq INTEGER PRIMARY KEY AUTOINCREMENT,
+        ts INTEGER NOT NULL,
+        actor TEXT NOT NULL,
+        action TEXT NOT NULL,
+        target TEXT,
+        detail TEXT,
+        prev_hmac TEXT,
+        hmac TEXT
+      );
+    `,
+  },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;

@@ -3,6 +3,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { MIGRATIONS, SCHEMA_VERSION } from './migrations.ts';
 import { newKeyId, newTenantId } from './ids.ts';
+import { RequestLog } from './request-log.ts';
 import type { ApiKeyRecord, NewKey, Store, Tenant } from './types.ts';
 
 export class StoreError extends Error {
@@ -64,6 +65,11 @@ export class SqliteStore implements Store {
       this.db.query('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)').run(m.version, m.name, Date.now());
     });
     for (const m of MIGRATIONS) if (m.version > current) apply.immediate(m);
+  }
+
+  /** The request log and admin-event chains, signed with `hmacKey` (unsigned without one). */
+  requestLog(hmacKey: string | null): RequestLog {
+    return new RequestLog(this.db, hmacKey);
   }
 
   async ping(): Promise<void> {

@@ -1,3 +1,5 @@
+import type { RequestLog } from './request-log.ts';
+
 // The store as the rest of Dvara sees it. Async so a PostgreSQL store can stand in for SQLite unchanged.
 
 export interface Tenant {
@@ -37,6 +39,8 @@ export interface NewKey {
 export interface Store {
   readonly url: string;
   ping(): Promise<void>;
+  /** The request log and admin-event chains, signed with `hmacKey` (unsigned without one). */
+  requestLog(hmacKey: string | null): RequestLog;
   close(): void;
   /** Changes whenever another process commits to the store; cheap enough to poll. */
   changeToken(): number;

@@ -37,7 +37,8 @@ function nativeCall(req: Request, call: UpstreamCall): NativeCall {
 
 async function accept(req: Request, ctx: RequestContext, deps: FrontDoorDeps, validate: (body: unknown) => MessagesBody) {
   const body = validate(await readJson(req, deps.maxBodySize));
-  ctx.model = body.model;
+  ctx.model = ctx.requestedModel = body.model;
+  ctx.requestBody = body;
   const plan: Plan = deps.router.resolve(body.model);
   assertModelAllowed(ctx, body.model);
   return { body, plan };

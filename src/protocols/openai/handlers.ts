@@ -56,7 +56,8 @@ function endpoint<B extends { model: string; stream?: boolean | null; stream_opt
   return async (req: Request, ctx: RequestContext, deps: FrontDoorDeps): Promise<Response> => {
     const { body: json, raw } = await readJsonWithRaw(req, deps.maxBodySize);
     const body = validate(json);
-    ctx.model = body.model;
+    ctx.model = ctx.requestedModel = body.model;
+    ctx.requestBody = raw ?? body;
     const plan = deps.router.resolve(body.model);
     assertModelAllowed(ctx, body.model);
     const run = () => dispatch(ctx, plan, wantsUsage(body), req.signal, (adapter, call, target) => send(adapter, withParams(body, target), call), raw);

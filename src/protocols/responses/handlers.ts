@@ -32,7 +32,8 @@ async function viaChat(adapter: ProviderAdapter, body: ResponsesRequest, chat: C
 export async function handleResponses(req: Request, ctx: RequestContext, deps: FrontDoorDeps): Promise<Response> {
   const { body: json, raw } = await readJsonWithRaw(req, deps.maxBodySize);
   const body = validateResponses(json);
-  ctx.model = body.model;
+  ctx.model = ctx.requestedModel = body.model;
+  ctx.requestBody = raw ?? body;
   const plan = deps.router.resolve(body.model);
   assertModelAllowed(ctx, body.model);
   let chat: ChatRequest | undefined; // translated once, on the first target that needs it

@@ -60,5 +60,10 @@ export async function embed(up: GeminiUpstream, req: EmbeddingRequest, call: Ups
     model: call.model,
     usage: { prompt_tokens: tokens, total_tokens: tokens },
   };
-  return { kind: 'json', body: encodeEmbeddings(resp, req.encoding_format), usage: { prompt_tokens: tokens, completion_tokens: 0, total_tokens: tokens } };
+  return {
+    kind: 'json',
+    body: encodeEmbeddings(resp, req.encoding_format),
+    usage: { prompt_tokens: tokens, completion_tokens: 0, total_tokens: tokens },
+    usageEstimated: true,
+  };
 }

@@ -81,7 +81,7 @@ describe('messages (native)', () => {
     fake.script({ sse: [start, block, overloaded] });
     const r = (await adapter.messages!({ ...req, stream: true }, call())) as StreamResult;
     expect(await new Response(r.body).text()).toBe(start + block + overloaded);
-    expect(await r.usage).toEqual({ usage: expect.objectContaining({ prompt_tokens: 9 }), partial: true });
+    expect(await r.usage).toEqual({ usage: expect.objectContaining({ prompt_tokens: 9 }), partial: true, errorCode: expect.any(String) });
   });
 
   test('stream cut mid-way: Anthropic\'s own error event is appended so the client knows', async () => {

@@ -175,7 +175,7 @@ describe('errors and endings', () => {
     expect(last.error).toMatchObject({ code: 'PROVIDER_UNAVAILABLE', trace_id: 'trace1' });
     expect(last.error.message).toContain('Overloaded');
     expect(r.text).not.toContain('[DONE]');
-    expect(r.usage).toEqual({ usage: expect.objectContaining({ prompt_tokens: 377 }), partial: true });
+    expect(r.usage).toEqual({ usage: expect.objectContaining({ prompt_tokens: 377 }), partial: true, errorCode: expect.any(String) });
   });
 
   test('a stream cut after content → truncated error event; usage what was known', async () => {

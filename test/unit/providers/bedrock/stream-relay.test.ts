@@ -145,7 +145,7 @@ describe('failures', () => {
     });
     expect(r.text).not.toContain(SECRET);
     expect(r.text).not.toContain('[DONE]');
-    expect(r.usage).toEqual({ usage: null, partial: true });
+    expect(r.usage).toEqual({ usage: null, partial: true, errorCode: expect.any(String) });
   });
 
   test('a stream cut mid-frame after content: a truncated error event, usage partial', async () => {
@@ -179,6 +179,6 @@ describe('failures', () => {
     const r = await run([concat([START, text('Let')]), corrupt, METADATA]);
     expect(r.events[1]).toContain('"delta":{"content":"Let"}');
     expect(lastError(r).message).toStartWith('Provider aws sent a corrupt event stream: ');
-    expect(r.usage).toEqual({ usage: null, partial: true });
+    expect(r.usage).toEqual({ usage: null, partial: true, errorCode: "PROVIDER_ERROR" });
   });
 });
