@@ -7,7 +7,6 @@ import { addStoreOptions } from './options.ts';
 export function registerAudit(program: Command): void {
   const audit = program
     .command('audit')
-    .enablePositionalOptions()
     .description('Check the tamper-evident audit chains (request log and admin events)');
 
   addStoreOptions(audit.command('verify'))

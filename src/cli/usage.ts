@@ -8,8 +8,8 @@ const GROUPINGS: readonly UsageGrouping[] = ['tenant', 'key', 'model', 'day'];
 const DAY_MS = 86_400_000;
 
 interface UsageOptions extends GlobalOptions {
-  since: number;
-  by: UsageGrouping;
+  since?: number;
+  by?: UsageGrouping;
 }
 
 function parseGrouping(v: string): UsageGrouping {
@@ -41,22 +41,21 @@ function total(rows: readonly UsageRow[]): UsageRow {
 const cells = (r: UsageRow) => [r.group, String(r.requests), String(r.prompt_tokens), String(r.completion_tokens), String(r.cached_tokens), formatUsd(r.cost_usd), String(r.errors)];
 
 export function registerUsage(program: Command): void {
-  // Positional options, so `dvara usage prune --json` hands --json to prune rather than to usage itself.
   const usage = addStoreOptions(program.command('usage'))
-    .enablePositionalOptions()
     .description('Token and cost totals from the request log, grouped by tenant, key, model or day')
-    .option('--since <duration>', 'how far back to count, e.g. 7d, 24h', parseDurationArg, 30 * DAY_MS)
-    .option('--by <grouping>', `group by ${GROUPINGS.join(', ')}`, parseGrouping, 'tenant' as UsageGrouping)
+    .option('--since <duration>', 'how far back to count, e.g. 7d, 24h (default: 30d)', parseDurationArg)
+    .option('--by <grouping>', `group by ${GROUPINGS.join(', ')} (default: tenant)`, parseGrouping)
     .action(async (opts: UsageOptions) => {
-      const since = Date.now() - opts.since;
-      const rows = await withStore(opts, async (store) => store.requestLog(null).usage(since, opts.by));
+      const by = opts.by ?? 'tenant';
+      const since = Date.now() - (opts.since ?? 30 * DAY_MS);
+      const rows = await withStore(opts, async (store) => store.requestLog(null).usage(since, by));
       if (opts.json) return printJson(rows);
       if (rows.length === 0) {
         console.log(c.dim(`No requests since ${isoTime(since)}.`));
         return;
       }
       const sum = total(rows);
-      printTable([opts.by.toUpperCase(), 'REQUESTS', 'PROMPT', 'COMPLETION', 'CACHED', 'COST USD', 'ERRORS'], [...rows.map(cells), cells(sum)]);
+      printTable([by.toUpperCase(), 'REQUESTS', 'PROMPT', 'COMPLETION', 'CACHED', 'COST USD', 'ERRORS'], [...rows.map(cells), cells(sum)]);
       if (sum.unpriced > 0) {
         console.log(c.dim(`${sum.unpriced} request${sum.unpriced === 1 ? '' : 's'} had no price; their cost is not included.`));
       }
@@ -65,7 +64,10 @@ export function registerUsage(program: Command): void {
   addStoreOptions(usage.command('prune'))
     .description('Delete request log rows older than a duration (the audit chain stays verifiable)')
     .requiredOption('--before <duration>', 'delete rows older than this, e.g. 90d', parseDurationArg)
-    .action(async (opts: GlobalOptions & { before: number }) => {
+    .action(async (_opts: unknown, cmd: Command) => {
+      // `usage` has the same store options and commander lets a parent take its own options from anywhere on the
+      // line, so `usage prune --store X` lands on `usage`: read them from both.
+      const opts = cmd.optsWithGlobals<GlobalOptions & { before: number }>();
       const before = Date.now() - opts.before;
       const deleted = await withStore(opts, (store) => store.requestLog(null).prune(before));
       if (opts.json) printJson({ deleted, before: isoTime(before) });

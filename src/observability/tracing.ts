@@ -15,6 +15,16 @@ import type * as OtelCore from '@opentelemetry/core';
 import type * as OtelSdk from '@opentelemetry/sdk-trace';
 import type * as OtelResources from '@opentelemetry/resources';
 import type * as OtelExporter from '@opentelemetry/exporter-trace-otlp-http';
+import {
+  ATTR_ERROR_TYPE,
+  ATTR_HTTP_REQUEST_METHOD,
+  ATTR_HTTP_RESPONSE_STATUS_CODE,
+  ATTR_SERVER_ADDRESS,
+  ATTR_SERVICE_NAME,
+  ATTR_SERVICE_VERSION,
+  ATTR_URL_PATH,
+  ERROR_TYPE_VALUE_OTHER,
+} from '@opentelemetry/semantic-conventions';
 import type { RequestRecord } from './record.ts';
 import { VERSION } from '../version.ts';
 
@@ -213,7 +223,7 @@ export function initTracing(cfg: TracingOptions | undefined): void {
   const root = ratioValue >= 1 ? new sdk.AlwaysOnSampler() : new sdk.TraceIdRatioBasedSampler(ratioValue);
   const exporter = new OTLPTraceExporter({ url: tracesUrl(cfg.otlp_endpoint), headers: { ...cfg.headers } });
   const provider = new sdk.TracerProvider({
-    resource: resources.resourceFromAttributes({ 'service.name': cfg.service_name ?? 'dvara', 'service.version': VERSION }),
+    resource: resources.resourceFromAttributes({ [ATTR_SERVICE_NAME]: cfg.service_name ?? 'dvara', [ATTR_SERVICE_VERSION]: VERSION }),
     sampler: new sdk.ParentBasedSampler({ root }),
     idGenerator,
     spanProcessors: [new sdk.BatchSpanProcessor({ exporter })],
@@ -250,8 +260,9 @@ export async function shutdownTracing(timeoutMs = 5000): Promise<void> {
 }
 
 // ---------------------------------------------------------------------------------------------------------
-// GenAI semantic conventions (development status: the names are kept here rather than imported from the
-// package's `incubating` entry, as the semantic-conventions package advises).
+// GenAI semantic conventions. They are still in development, so their names are kept here rather than imported
+// from the package's `incubating` entry (as the semantic-conventions package advises); the stable ones
+// (server.address, http.*, url.path, error.type, service.*) are imported.
 
 const GEN_AI_OPERATION_NAME = 'gen_ai.operation.name';
 const GEN_AI_SYSTEM = 'gen_ai.system';
@@ -264,12 +275,6 @@ const GEN_AI_USAGE_INPUT_TOKENS = 'gen_ai.usage.input_tokens';
 const GEN_AI_USAGE_OUTPUT_TOKENS = 'gen_ai.usage.output_tokens';
 const GEN_AI_USAGE_CACHE_READ_INPUT_TOKENS = 'gen_ai.usage.cache_read.input_tokens';
 const GEN_AI_USAGE_REASONING_OUTPUT_TOKENS = 'gen_ai.usage.reasoning.output_tokens';
-// Stable conventions.
-const SERVER_ADDRESS = 'server.address';
-const HTTP_REQUEST_METHOD = 'http.request.method';
-const HTTP_RESPONSE_STATUS_CODE = 'http.response.status_code';
-const URL_PATH = 'url.path';
-const ERROR_TYPE = 'error.type';
 
 /** Dvara's endpoints as GenAI operation names. */
 const OPERATIONS: Readonly<Record<string, string>> = {
@@ -345,13 +350,13 @@ class LiveAttempt implements AttemptSpan {
     this.ended = true;
     const span = this.span;
     const status = outcome?.status;
-    if (status !== undefined) span.setAttribute(HTTP_RESPONSE_STATUS_CODE, status);
+    if (status !== undefined) span.setAttribute(ATTR_HTTP_RESPONSE_STATUS_CODE, status);
     const failed = outcome?.error !== undefined || (status !== undefined && status >= 400);
     if (failed) {
-      span.setAttribute(ERROR_TYPE, outcome?.errorType ?? (status !== undefined && status >= 400 ? String(status) : '_OTHER'));
-      const status2 = { code: this.l.api.SpanStatusCode.ERROR } as OtelApi.SpanStatus;
-      if (outcome?.error) status2.message = shortMessage(outcome.error);
-      span.setStatus(status2);
+      span.setAttribute(ATTR_ERROR_TYPE, outcome?.errorType ?? (status !== undefined && status >= 400 ? String(status) : ERROR_TYPE_VALUE_OTHER));
+      const spanStatus: OtelApi.SpanStatus = { code: this.l.api.SpanStatusCode.ERROR };
+      if (outcome?.error) spanStatus.message = shortMessage(outcome.error);
+      span.setStatus(spanStatus);
     }
     span.end();
   }
@@ -382,7 +387,7 @@ class LiveRequest implements RequestSpan {
       [GEN_AI_REQUEST_MODEL]: model,
       'dvara.provider': provider,
     };
-    if (serverAddress) attributes[SERVER_ADDRESS] = serverAddress;
+    if (serverAddress) attributes[ATTR_SERVER_ADDRESS] = serverAddress;
     const span = this.l.tracer.startSpan(`${this.operation} ${model}`, { kind: this.l.api.SpanKind.CLIENT, attributes }, this.parent);
     return (this.current = new LiveAttempt(this.l, span));
   }
@@ -401,7 +406,7 @@ class LiveRequest implements RequestSpan {
     const a: Attributes = {
       [GEN_AI_OPERATION_NAME]: op,
       [GEN_AI_REQUEST_STREAM]: r.stream,
-      [HTTP_RESPONSE_STATUS_CODE]: r.status,
+      [ATTR_HTTP_RESPONSE_STATUS_CODE]: r.status,
       'dvara.request_id': r.request_id,
       'dvara.endpoint': r.endpoint,
       'dvara.protocol': r.protocol,
@@ -420,7 +425,7 @@ class LiveRequest implements RequestSpan {
     if (r.reasoning_tokens !== null) a[GEN_AI_USAGE_REASONING_OUTPUT_TOKENS] = r.reasoning_tokens;
     if (r.ttft_ms !== null) a[GEN_AI_RESPONSE_TTFC] = r.ttft_ms / 1000;
     if (r.cost_usd !== null) a['dvara.cost_usd'] = r.cost_usd;
-    if (r.error_code) a[ERROR_TYPE] = r.error_code;
+    if (r.error_code) a[ATTR_ERROR_TYPE] = r.error_code;
     span.setAttributes(a);
     // A server span is an error when the gateway failed (5xx), or when a stream that started fine ended in an
     // error event; a 4xx is the client's doing and leaves the status unset, as the HTTP conventions ask.
@@ -448,8 +453,8 @@ export function startRequestSpan(req: Request, attrs: RequestSpanAttrs): Request
   const operation = operationName(attrs.endpoint);
   const attributes: Attributes = {
     [GEN_AI_OPERATION_NAME]: operation,
-    [HTTP_REQUEST_METHOD]: req.method,
-    [URL_PATH]: new URL(req.url).pathname,
+    [ATTR_HTTP_REQUEST_METHOD]: req.method,
+    [ATTR_URL_PATH]: new URL(req.url).pathname,
     'dvara.trace_id': attrs.traceId,
     'dvara.endpoint': attrs.endpoint,
   };

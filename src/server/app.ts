@@ -13,7 +13,7 @@ import {
 } from '../protocols/openai/handlers.ts';
 import { handleCountTokens, handleMessages } from '../protocols/anthropic-messages/handlers.ts';
 import { handleResponses } from '../protocols/responses/handlers.ts';
-import { renderMetrics } from '../observability/metrics.ts';
+import { GatewayMetrics } from '../observability/metrics.ts';
 import { HealthRegistry } from '../traffic/health.ts';
 import { adminGuard, handleAdminHealth } from './admin.ts';
 import { createGate } from './admission.ts';
@@ -76,7 +76,14 @@ export function createHandler(config: Config, store: Store, auth: KeyAuthenticat
   const router = new Router(config, adapters, health);
   const admin = adminGuard(config.admin?.token);
   const prices = new PriceBook(config.pricing);
-  const requestLog = createRequestLog(config, store, (provider, model, usage) => prices.costOf(provider, model, usage));
+  let metrics: GatewayMetrics | undefined;
+  const requestLog = createRequestLog(config, store, (provider, model, usage) => prices.costOf(provider, model, usage), (r) => {
+    // A request stops being in flight when its row is written (a stream: when it ends).
+    metrics?.finished();
+    metrics?.record(r);
+  });
+  metrics = new GatewayMetrics({ health, queueDepth: () => requestLog.recorder.depth, spilled: () => requestLog.recorder.spilled });
+  const metricsRef = metrics;
   const cache = createCacheLayer(config);
   const deps: FrontDoorDeps = { router, maxBodySize: config.server.max_body_size, gate: createGate(config), cache };
   const created = Math.floor(Date.now() / 1000);
@@ -102,7 +109,7 @@ export function createHandler(config: Config, store: Store, auth: KeyAuthenticat
         }
       },
     },
-    '/metrics': { GET: () => new Response(renderMetrics(health), { headers: { 'content-type': 'text/plain; version=0.0.4' } }) },
+    '/metrics': { GET: async () => new Response(await metricsRef.render(), { headers: { 'content-type': metricsRef.registry.contentType } }) },
     '/admin/health': {
       GET: (req, ctx) => {
         admin(req);
@@ -135,6 +142,7 @@ export function createHandler(config: Config, store: Store, auth: KeyAuthenticat
       }
       const endpoint = ENDPOINTS[path];
       if (endpoint) {
+        metricsRef.started();
         ctx.endpoint = endpoint;
         if (endpoint === 'messages' || endpoint === 'count_tokens') ctx.protocol = 'anthropic';
       }
@@ -153,7 +161,9 @@ export function createHandler(config: Config, store: Store, auth: KeyAuthenticat
       else res = isAnthropicPath(path) ? anthropicErrorResponse(ctx, err) : errorResponse(ctx, err);
       if (res.status === 499) errorCode = 'CLIENT_CLOSED';
     }
-    if (ctx.endpoint) requestLog.record(ctx, req, { status: res.status, errorCode, clientIp: server?.requestIP(req)?.address ?? null });
+    if (ctx.endpoint) {
+      requestLog.record(ctx, req, { status: res.status, errorCode, clientIp: server?.requestIP(req)?.address ?? null });
+    }
     return res;
   }
 

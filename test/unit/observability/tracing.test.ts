@@ -1,4 +1,4 @@
-import { afterAll, afterEach, beforeAll, describe, expect, test } from 'bun:test';
+import { afterAll, afterEach, beforeAll, describe, expect, spyOn, test } from 'bun:test';
 import type { RequestRecord } from '../../../src/observability/record.ts';
 import {
   flushTracing,
@@ -292,6 +292,28 @@ describe('tracing to a fake OTLP/HTTP collector', () => {
     await flushTracing();
     const [server] = await collector.waitForSpans(1);
     expect(server!.parentSpanId).toBe('');
+  });
+});
+
+describe('an unreachable collector', () => {
+  test('shutdownTracing neither throws nor waits past its limit, and logs one line', async () => {
+    const closed = Bun.serve({ hostname: '127.0.0.1', port: 0, fetch: () => new Response('') });
+    const port = closed.port;
+    await closed.stop(true);
+    const errors = spyOn(console, 'error').mockImplementation(() => {});
+    try {
+      initTracing({ otlp_endpoint: `http://127.0.0.1:${port}` });
+      startRequestSpan(post(), { traceId: 'g', endpoint: 'chat', model: 'm' }).end(record());
+      const started = performance.now();
+      await shutdownTracing(300);
+      expect(performance.now() - started).toBeLessThan(5000);
+      expect(tracingEnabled()).toBe(false);
+      const lines = errors.mock.calls.map((c) => String(c[0]));
+      expect(lines.some((l) => l.includes('telemetry:'))).toBe(true);
+      expect(lines.join('\n')).not.toContain('sk-secret');
+    } finally {
+      errors.mockRestore();
+    }
   });
 });
 
