@@ -1,3 +1,4 @@
+import { initTracing, shutdownTracing } from '../observability/tracing.ts';
 import type { Command } from 'commander';
 import type { Config } from '../config/schema.ts';
 import { startGateway } from '../server/app.ts';
@@ -56,6 +57,7 @@ export function registerServe(program: Command): void {
       const store = openStoreOrFail(url);
       let gateway;
       try {
+        initTracing(config.telemetry);
         gateway = startGateway(config, store, { host: opts.host ?? config.server.host, port: opts.port ?? config.server.port });
       } catch (e) {
         store.close();
@@ -74,6 +76,7 @@ export function registerServe(program: Command): void {
         stopping = true;
         console.error(`${signal}: finishing in-flight requests (up to ${DRAIN_MS / 1000}s)…`);
         await gateway.stop(DRAIN_MS);
+        await shutdownTracing();
         store.close();
         process.exit(0);
       };

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { parseDuration, parseSize } from './units.ts';
 import { NAMED_PRESETS } from '../providers/openai-compatible/presets.ts';
 import { pricingConfigSchema } from '../governance/pricing.ts';
+import { tracingConfigSchema } from '../observability/tracing.ts';
 
 // Every object is strict: a typo in a key is an error, never silently ignored.
 
@@ -241,6 +242,8 @@ export const configSchema = z.strictObject({
   audit: auditSchema.optional(),
   /** USD per 1M tokens for models the built-in table lacks, or to override it: model (or provider/model, glob) → prices. */
   pricing: pricingConfigSchema.optional(),
+  /** OpenTelemetry tracing (OTLP/HTTP), off unless set. */
+  telemetry: tracingConfigSchema.optional(),
   /** Log level of the JSON lines on stderr. */
   log_level: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
 });

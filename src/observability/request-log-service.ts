@@ -81,6 +81,7 @@ export function createRequestLog(config: Config, store: Store, costOf: CostOf, o
     };
     const logBodies = maxBody > 0 && key && bodyTenants.has(key.tenant);
     // Stream answers are not kept as bodies (they would have to be buffered); their usage is.
+    ctx.span.end(record);
     recorder.add({ record, requestBody: logBodies ? cut(ctx.requestBody) : null, responseBody: logBodies && !record.stream ? cut(ctx.responseBody) : null });
     onRecord?.(record);
   }

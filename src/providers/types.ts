@@ -24,6 +24,8 @@ export interface UpstreamCall {
    * forwards these instead of serialising again: for large bodies that is megabytes of copies saved.
    */
   rawBody?: string | Uint8Array;
+  /** W3C trace context for the upstream (when tracing is on). */
+  traceparent?: string;
   /** This call's time limits (the provider's, with the route's overrides); absent fields use the adapter's defaults. */
   timeouts?: CallTimeouts;
 }

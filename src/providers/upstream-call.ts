@@ -102,6 +102,13 @@ export function callFailure(provider: string, deadline: Deadline, clientSignal: 
 }
 
 
+/** The provider's own headers plus the call's trace headers (x-trace-id; W3C traceparent when tracing is on). */
+export function callHeaders(base: Record<string, string>, call: UpstreamCall): Record<string, string> {
+  const h: Record<string, string> = { ...base, 'x-trace-id': call.traceId };
+  if (call.traceparent) h.traceparent = call.traceparent;
+  return h;
+}
+
 /** What a call needs to know of its provider: the name, and how to keep Dvara's credentials out of text. */
 export interface UpstreamTarget {
   name: string;

@@ -14,8 +14,10 @@ import {
 import { handleCountTokens, handleMessages } from '../protocols/anthropic-messages/handlers.ts';
 import { handleResponses } from '../protocols/responses/handlers.ts';
 import { GatewayMetrics } from '../observability/metrics.ts';
+import { startRequestSpan, tracingEnabled } from '../observability/tracing.ts';
 import { HealthRegistry } from '../traffic/health.ts';
 import { adminGuard, handleAdminHealth } from './admin.ts';
+import { handleAdminRequests } from './admin-requests.ts';
 import { createGate } from './admission.ts';
 import { createRequestLog } from '../observability/request-log-service.ts';
 import type { UsageRecorder } from '../observability/recorder.ts';
@@ -84,6 +86,7 @@ export function createHandler(config: Config, store: Store, auth: KeyAuthenticat
   });
   metrics = new GatewayMetrics({ health, queueDepth: () => requestLog.recorder.depth, spilled: () => requestLog.recorder.spilled });
   const metricsRef = metrics;
+  const requestLogReader = store.requestLog(null);
   const cache = createCacheLayer(config);
   const deps: FrontDoorDeps = { router, maxBodySize: config.server.max_body_size, gate: createGate(config), cache };
   const created = Math.floor(Date.now() / 1000);
@@ -110,6 +113,12 @@ export function createHandler(config: Config, store: Store, auth: KeyAuthenticat
       },
     },
     '/metrics': { GET: async () => new Response(await metricsRef.render(), { headers: { 'content-type': metricsRef.registry.contentType } }) },
+    '/admin/requests': {
+      GET: (req) => {
+        admin(req);
+        return handleAdminRequests(new URL(req.url), requestLogReader);
+      },
+    },
     '/admin/health': {
       GET: (req, ctx) => {
         admin(req);
@@ -144,6 +153,7 @@ export function createHandler(config: Config, store: Store, auth: KeyAuthenticat
       if (endpoint) {
         metricsRef.started();
         ctx.endpoint = endpoint;
+        if (tracingEnabled()) ctx.span = startRequestSpan(req, { traceId: ctx.traceId, endpoint, model: null });
         if (endpoint === 'messages' || endpoint === 'count_tokens') ctx.protocol = 'anthropic';
       }
       let handler = route?.[req.method];

@@ -1,6 +1,7 @@
 import type { Attempt } from './dispatch.ts';
 import type { Usage } from '../protocols/openai/types.ts';
 import type { UsageReport } from '../providers/types.ts';
+import { noopRequestSpan, type RequestSpan } from '../observability/tracing.ts';
 import type { AuthedKey } from './auth.ts';
 import { asDvaraError, toOpenAIErrorBody, type DvaraError } from './errors.ts';
 
@@ -31,6 +32,8 @@ export interface RequestContext {
   streamUsage: Promise<UsageReport> | null;
   /** Time until a stream's first byte was ready. */
   ttftMs: number | null;
+  /** The request's OpenTelemetry span (a shared no-op unless tracing is configured). */
+  span: RequestSpan;
   /** The request and JSON response bodies (references, serialised only if body logging is on for the tenant). */
   requestBody: unknown;
   responseBody: unknown;
@@ -64,6 +67,7 @@ export function newContext(req: Request): RequestContext {
     ttftMs: null,
     requestBody: null,
     responseBody: null,
+    span: noopRequestSpan,
   };
 }
 

@@ -79,6 +79,7 @@ export async function dispatch<R>(
       tried++;
       ctx.attempts = calls;
       const started = performance.now();
+      const attempt = ctx.span.attempt(target.adapter.name, target.model, target.adapter.type);
       const call: UpstreamCall = {
         model: target.model,
         signal,
@@ -88,9 +89,12 @@ export async function dispatch<R>(
         rawBody: target.params ? undefined : rawBody,
         timeouts: target.timeouts,
       };
+      const traceparent = attempt.traceparent();
+      if (traceparent) call.traceparent = traceparent;
       try {
         const result = await send(target.adapter, call, target);
         const ms = performance.now() - started;
+        attempt.end({ status: 200 });
         health.breaker.success();
         health.recordLatency(ms);
         path.push({ provider: target.adapter.name, model: target.model, outcome: 'ok', ms });
@@ -99,6 +103,7 @@ export async function dispatch<R>(
         const ms = performance.now() - started;
         lastError = err;
         const message = err instanceof Error ? err.message : String(err);
+        attempt.end({ error: message, status: err instanceof ProviderError ? err.upstreamStatus : undefined, errorType: err instanceof DvaraError ? err.code : undefined });
         if (!(err instanceof ProviderError) || !err.failoverEligible || signal.aborted) {
           health.breaker.release();
           path.push({ provider: target.adapter.name, model: target.model, outcome: 'client-error', ms, error: message });

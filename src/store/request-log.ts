@@ -141,12 +141,18 @@ export class RequestLog {
       .all(since);
   }
 
-  /** Deletes rows older than `before`, a batch at a time so the gateway's writes are never held up long. */
+  /**
+   * Deletes rows older than `before`, a batch at a time so the gateway's writes are never held up long. Only the
+   * run of rows before the first one to keep goes (in write order): a request that arrived earlier but finished
+   * later stays, so the chain never gets a hole in the middle.
+   */
   async prune(before: number, batch = 5_000): Promise<number> {
-    const del = this.db.query<unknown, [number, number]>('DELETE FROM requests WHERE seq IN (SELECT seq FROM requests WHERE ts < ? LIMIT ?)');
+    const del = this.db.query<unknown, [number, number, number]>(
+      `DELETE FROM requests WHERE seq IN (SELECT seq FROM requests WHERE ts < ? AND seq < COALESCE((SELECT MIN(seq) FROM requests WHERE ts >= ?), (SELECT MAX(seq) + 1 FROM requests)) ORDER BY seq LIMIT ?)`,
+    );
     let total = 0;
     for (;;) {
-      const n = del.run(before, batch).changes;
+      const n = del.run(before, before, batch).changes;
       total += n;
       if (n < batch) return total;
       await Bun.sleep(0); // let writers in between batches

@@ -110,12 +110,12 @@ describe('tail', () => {
       expect(r.code, r.stderr).toBe(0);
       return jsonLines(r.stdout).map((x) => x.trace_id);
     };
-    const t: string[] = rows.map((x) => x.trace_id);
-    expect(await traceOf(['--tenant', 'beta'])).toEqual([t[1], t[3]]);
-    expect(await traceOf(['--errors'])).toEqual([t[1], t[2]]);
-    expect(await traceOf(['--status', '429'])).toEqual([t[1]]);
-    expect(await traceOf(['--key', 'key_b'])).toEqual([t[3]]);
-    expect(await traceOf(['--model', 'claude-sonnet'])).toEqual([t[1]]);
+    const t = (i: number) => rows[i]!.trace_id;
+    expect(await traceOf(['--tenant', 'beta'])).toEqual([t(1), t(3)]);
+    expect(await traceOf(['--errors'])).toEqual([t(1), t(2)]);
+    expect(await traceOf(['--status', '429'])).toEqual([t(1)]);
+    expect(await traceOf(['--key', 'key_b'])).toEqual([t(3)]);
+    expect(await traceOf(['--model', 'claude-sonnet'])).toEqual([t(1)]);
     expect(await traceOf(['--tenant', 'nobody'])).toEqual([]);
   });
 

@@ -1,5 +1,5 @@
 import type { UpstreamCall } from '../types.ts';
-import { postUpstream, readUpstreamText, type Deadline } from '../upstream-call.ts';
+import { callHeaders, postUpstream, readUpstreamText, type Deadline } from '../upstream-call.ts';
 import { providerErrorFromResponse } from './errors.ts';
 
 export type AnthropicPath = '/v1/messages' | '/v1/messages/count_tokens';
@@ -37,7 +37,7 @@ export function postJson(
   deadline: Deadline,
   extra?: Record<string, string>,
 ): Promise<Response> {
-  const headers = extra ? { ...up.headers, ...extra, 'x-trace-id': call.traceId } : { ...up.headers, 'x-trace-id': call.traceId };
+  const headers = callHeaders(extra ? { ...up.headers, ...extra } : up.headers, call);
   return postUpstream(up, `${up.baseUrl}${path}`, headers, body, call, deadline, (status, text, h) => providerErrorFromResponse(up.name, status, text, h));
 }
 

@@ -2,7 +2,7 @@ import { AwsV4Signer } from 'aws4fetch';
 import type { ProviderConfig } from '../../config/schema.ts';
 import { resolvedAws, type ResolvedAws } from '../../config/aws.ts';
 import type { UpstreamCall } from '../types.ts';
-import { postUpstream, type Deadline } from '../upstream-call.ts';
+import { callHeaders, postUpstream, type Deadline } from '../upstream-call.ts';
 import { resolveAwsCredentials, resolveAwsRegion, type AwsCredentials } from './credentials.ts';
 import { providerErrorFromResponse } from './errors.ts';
 
@@ -66,7 +66,7 @@ export function modelUrl(up: BedrockUpstream, modelId: string, op: BedrockOperat
 /** Signs and POSTs a JSON body; resolves once a 2xx response's headers arrive, otherwise throws a ProviderError. */
 export async function postBedrock(up: BedrockUpstream, modelId: string, op: BedrockOperation, body: string, call: UpstreamCall, deadline: Deadline): Promise<Response> {
   const url = modelUrl(up, modelId, op);
-  const headers: Record<string, string> = { ...up.headers, 'x-trace-id': call.traceId };
+  const headers = callHeaders(up.headers, call);
   if (op === 'converse-stream') headers.accept = 'application/vnd.amazon.eventstream';
   const signer = new AwsV4Signer({
     method: 'POST',

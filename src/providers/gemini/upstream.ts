@@ -1,6 +1,6 @@
 import type { ProviderConfig } from '../../config/schema.ts';
 import type { UpstreamCall } from '../types.ts';
-import { postUpstream, type Deadline } from '../upstream-call.ts';
+import { callHeaders, postUpstream, type Deadline } from '../upstream-call.ts';
 import { providerErrorFromResponse } from './errors.ts';
 
 type GeminiConfig = Extract<ProviderConfig, { type: 'gemini' }>;
@@ -57,6 +57,6 @@ export function compileUpstream(name: string, config: GeminiConfig): GeminiUpstr
 
 /** POSTs a JSON body; resolves once a 2xx response's headers arrive, otherwise throws a ProviderError. */
 export function postGemini(up: GeminiUpstream, model: string, method: GeminiMethod, body: string, call: UpstreamCall, deadline: Deadline): Promise<Response> {
-  const headers = { ...up.headers, 'x-trace-id': call.traceId };
+  const headers = callHeaders(up.headers, call);
   return postUpstream(up, up.url(model, method), headers, body, call, deadline, (status, text, h) => providerErrorFromResponse(up.name, status, text, h));
 }

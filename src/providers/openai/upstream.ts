@@ -1,6 +1,6 @@
 import type { Preset } from '../openai-compatible/presets.ts';
 import type { UpstreamCall } from '../types.ts';
-import { postUpstream, type Deadline } from '../upstream-call.ts';
+import { callHeaders, postUpstream, type Deadline } from '../upstream-call.ts';
 import { providerErrorFromResponse } from './errors.ts';
 
 export type OpenAIPath = 'chat/completions' | 'completions' | 'embeddings' | 'responses';
@@ -18,7 +18,7 @@ export interface Upstream {
 
 /** POSTs a JSON body; resolves once a 2xx response's headers arrive, otherwise throws a ProviderError. */
 export function postJson(up: Upstream, path: OpenAIPath, body: string | Uint8Array, call: UpstreamCall, deadline: Deadline): Promise<Response> {
-  return postUpstream(up, up.url(path, call.model), { ...up.headers, 'x-trace-id': call.traceId }, body, call, deadline, (status, text, headers) =>
+  return postUpstream(up, up.url(path, call.model), callHeaders(up.headers, call), body, call, deadline, (status, text, headers) =>
     providerErrorFromResponse(up.name, status, text, headers),
   );
 }
