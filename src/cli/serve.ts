@@ -1,3 +1,4 @@
+import { setLogLevel } from '../observability/logger.ts';
 import { initTracing, shutdownTracing } from '../observability/tracing.ts';
 import type { Command } from 'commander';
 import type { Config } from '../config/schema.ts';
@@ -57,6 +58,7 @@ export function registerServe(program: Command): void {
       const store = openStoreOrFail(url);
       let gateway;
       try {
+        setLogLevel(config.log_level);
         initTracing(config.telemetry);
         gateway = startGateway(config, store, { host: opts.host ?? config.server.host, port: opts.port ?? config.server.port });
       } catch (e) {

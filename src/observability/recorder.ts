@@ -1,5 +1,6 @@
 import { appendFileSync, existsSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import type { NewRequestRow, RequestLog } from '../store/request-log.ts';
+import { log } from './logger.ts';
 
 // Request rows leave the hot path through an in-memory queue, written in batched transactions every few ms (or
 // at `maxBatch` rows, whichever first). The queue is bounded: past `maxQueue` rows, or when the store refuses a
@@ -56,7 +57,8 @@ export class UsageRecorder {
       try {
         this.log.append(batch);
         this.written += batch.length;
-      } catch {
+      } catch (err) {
+        log('warn', 'request log: the store refused a batch; rows spilled to the spill file', { rows: batch.length, error: err instanceof Error ? err.message : String(err) });
         this.spill(batch);
       }
     }

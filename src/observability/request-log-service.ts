@@ -5,6 +5,7 @@ import type { RequestContext } from '../server/context.ts';
 import type { Store } from '../store/types.ts';
 import { sqlitePath } from '../store/sqlite.ts';
 import type { RequestRecord } from './record.ts';
+import { log, logs } from './logger.ts';
 import { UsageRecorder } from './recorder.ts';
 
 // Turns a finished request's context into its row and hands it to the recorder: once the response is sent for a
@@ -82,6 +83,13 @@ export function createRequestLog(config: Config, store: Store, costOf: CostOf, o
     const logBodies = maxBody > 0 && key && bodyTenants.has(key.tenant);
     // Stream answers are not kept as bodies (they would have to be buffered); their usage is.
     ctx.span.end(record);
+    // The access log: off unless log_level is debug (it is one line per request).
+    if (logs('debug')) {
+      log('debug', 'request', {
+        trace_id: record.trace_id, request_id: record.request_id, endpoint: record.endpoint, tenant: record.tenant, model: record.model,
+        provider: record.provider, status: record.status, code: record.error_code, ms: record.latency_ms, attempts: record.attempts,
+      });
+    }
     recorder.add({ record, requestBody: logBodies ? cut(ctx.requestBody) : null, responseBody: logBodies && !record.stream ? cut(ctx.responseBody) : null });
     onRecord?.(record);
   }

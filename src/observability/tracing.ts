@@ -8,6 +8,7 @@
 // module flag and returns a shared no-op object. Spans carry ids, names, models, token counts and outcomes:
 // never message bodies, keys or request headers.
 
+import { log } from './logger.ts';
 import { z } from 'zod';
 import type * as OtelApi from '@opentelemetry/api';
 import type { Context, Span, Tracer, TextMapGetter, TextMapSetter, Attributes } from '@opentelemetry/api';
@@ -180,7 +181,7 @@ function warn(msg: string, always = false): void {
   const now = Date.now();
   if (!always && now - lastWarnAt < 60_000) return;
   lastWarnAt = now;
-  console.error(JSON.stringify({ level: 'warn', msg: `telemetry: ${msg}` }));
+  log('warn', `telemetry: ${msg}`);
 }
 
 /**

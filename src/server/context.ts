@@ -2,6 +2,7 @@ import type { Attempt } from './dispatch.ts';
 import type { Usage } from '../protocols/openai/types.ts';
 import type { UsageReport } from '../providers/types.ts';
 import { noopRequestSpan, type RequestSpan } from '../observability/tracing.ts';
+import { log } from '../observability/logger.ts';
 import type { AuthedKey } from './auth.ts';
 import { asDvaraError, toOpenAIErrorBody, type DvaraError } from './errors.ts';
 
@@ -103,5 +104,5 @@ export function errorResponse(ctx: RequestContext, err: unknown): Response {
 /** Bugs are logged with the trace id (the client only sees the id), never with request bodies or keys. */
 export function logInternal(ctx: RequestContext, err: unknown): void {
   const detail = err instanceof Error ? (err.stack ?? err.message) : String(err);
-  console.error(JSON.stringify({ level: 'error', msg: 'internal error', trace_id: ctx.traceId, request_id: ctx.requestId, error: detail }));
+  log('error', 'internal error', { trace_id: ctx.traceId, request_id: ctx.requestId, error: detail });
 }
