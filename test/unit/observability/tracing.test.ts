@@ -300,7 +300,7 @@ describe('an unreachable collector', () => {
     const closed = Bun.serve({ hostname: '127.0.0.1', port: 0, fetch: () => new Response('') });
     const port = closed.port;
     await closed.stop(true);
-    const errors = spyOn(console, 'error').mockImplementation(() => {});
+    const errors = spyOn(process.stderr, 'write').mockImplementation(() => true);
     try {
       initTracing({ otlp_endpoint: `http://127.0.0.1:${port}` });
       startRequestSpan(post(), { traceId: 'g', endpoint: 'chat', model: 'm' }).end(record());
