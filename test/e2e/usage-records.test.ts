@@ -173,3 +173,26 @@ describe('what happened is recorded', () => {
     expect(log.verify().every((r) => r.ok)).toBe(true);
   });
 });
+
+describe('body logging', () => {
+  test('off by default; on for the configured tenants, cut at max_size; never for other tenants', async () => {
+    const g = await startTestGateway(`
+audit: { bodies: { tenants: [test], max_size: 40 } }
+providers:
+  demo: { type: mock }
+`);
+    try {
+      const res = await api(g, '/v1/chat/completions', { method: 'POST', json: { model: 'demo/echo', messages: [{ role: 'user', content: 'log this body please, it is long enough' }] } });
+      await res.text();
+      g.gateway.recorder.flush();
+      const row = g.store.requestLog(null).query({ limit: 1 }).at(-1)!;
+      expect(row.request_body).toHaveLength(40);
+      expect(row.request_body).toStartWith('{"model":"demo/echo"');
+      expect(row.response_body).toHaveLength(40);
+    } finally {
+      await g.stop();
+    }
+    const noBodies = (await lastRow()) as StoredRequest;
+    expect(noBodies.request_body).toBeNull();
+  });
+});
