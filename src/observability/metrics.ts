@@ -73,8 +73,9 @@ export class GatewayMetrics {
     if (r.completion_tokens) this.tokens.inc({ tenant, model, kind: 'completion' }, r.completion_tokens);
     if (r.cached_tokens) this.tokens.inc({ tenant, model, kind: 'cached' }, r.cached_tokens);
     if (r.cost_usd) this.cost.inc({ tenant, model }, r.cost_usd);
-    if (r.path) {
-      for (const step of JSON.parse(r.path) as Array<{ provider: string; outcome: string }>) {
+    // Failed attempts only exist with failover or retries; the path is parsed only then.
+    if (r.attempts > 1 || r.error_code) {
+      for (const step of r.path ? (JSON.parse(r.path) as Array<{ provider: string; outcome: string }>) : []) {
         if (step.outcome === 'failed') this.upstreamErrors.inc({ provider: this.providers.of(step.provider) });
       }
     }
