@@ -1,11 +1,27 @@
 import { createParser, type EventSourceMessage } from 'eventsource-parser';
 import type { StreamResult } from '../providers/types.ts';
+import type { ChatChunk } from './openai/types.ts';
 import { DvaraError, isErrorCode } from '../server/errors.ts';
 
 // Front doors that speak another protocol (Anthropic Messages, OpenAI Responses) serve every adapter's OpenAI
 // chunk stream re-framed as their own events. The reading is the same for each: parse the adapter's SSE as it
 // arrives, let the protocol's translator queue events, send what one read produced as one write, end once the
 // translator has, and then drain a completed upstream (its usage settles as complete) or cancel a failed one.
+
+/** One event of an adapter's chunk stream: the end marker, an error event, a chunk, or nothing usable. */
+export type ChunkEvent = { kind: 'done' } | { kind: 'error'; error: DvaraError } | { kind: 'chunk'; chunk: Partial<ChatChunk> } | null;
+
+export function readChunkEvent(ev: EventSourceMessage): ChunkEvent {
+  if (ev.data === '[DONE]') return { kind: 'done' };
+  let obj: Record<string, unknown>;
+  try {
+    obj = JSON.parse(ev.data) as Record<string, unknown>;
+  } catch {
+    return null; // not JSON: nothing a client could use, and no reason to end a working stream
+  }
+  if (obj.error && !obj.choices) return { kind: 'error', error: chunkStreamError(obj.error) };
+  return { kind: 'chunk', chunk: obj as Partial<ChatChunk> };
+}
 
 /** A protocol's translator: its state machine, fed one adapter event at a time. */
 export interface Reframer {

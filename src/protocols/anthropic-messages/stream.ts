@@ -1,5 +1,5 @@
 import type { EventSourceMessage } from 'eventsource-parser';
-import { chunkStreamError, reframeStream } from '../reframe.ts';
+import { readChunkEvent, reframeStream } from '../reframe.ts';
 import type { ChatChunk, ToolCallDelta, Usage } from '../openai/types.ts';
 import type { StreamResult } from '../../providers/types.ts';
 import { DvaraError } from '../../server/errors.ts';
@@ -130,15 +130,10 @@ function fail(s: StreamState, err: DvaraError): void {
 
 function onEvent(s: StreamState, ev: EventSourceMessage): void {
   if (s.ended) return;
-  if (ev.data === '[DONE]') return finishMessage(s);
-  let obj: Record<string, unknown>;
-  try {
-    obj = JSON.parse(ev.data) as Record<string, unknown>;
-  } catch {
-    return; // not JSON: nothing a client could use, and no reason to end a working stream
-  }
-  if (obj.error && !obj.choices) return fail(s, chunkStreamError(obj.error));
-  onChunk(s, obj as Partial<ChatChunk>);
+  const e = readChunkEvent(ev);
+  if (e?.kind === 'done') return finishMessage(s);
+  if (e?.kind === 'error') return fail(s, e.error);
+  if (e?.kind === 'chunk') onChunk(s, e.chunk);
 }
 
 /** The upstream ended: without [DONE], a finished answer is still complete; anything else was cut short. */

@@ -2,7 +2,7 @@ import type { EventSourceMessage } from 'eventsource-parser';
 import type { ChatChunk, ToolCallDelta, Usage } from '../openai/types.ts';
 import type { StreamResult } from '../../providers/types.ts';
 import { DvaraError } from '../../server/errors.ts';
-import { chunkStreamError, reframeStream } from '../reframe.ts';
+import { readChunkEvent, reframeStream } from '../reframe.ts';
 import { incompleteReason, newItemId, responseObject, toResponsesUsage, type Envelope } from './from-chat.ts';
 import { rememberItems } from './item-store.ts';
 import type { OutputItem, OutputText, ResponsesRequest } from './types.ts';
@@ -129,15 +129,10 @@ function fail(s: StreamState, err: DvaraError): void {
 
 function onEvent(s: StreamState, ev: EventSourceMessage): void {
   if (s.ended) return;
-  if (ev.data === '[DONE]') return finish(s);
-  let obj: Record<string, unknown>;
-  try {
-    obj = JSON.parse(ev.data) as Record<string, unknown>;
-  } catch {
-    return;
-  }
-  if (obj.error && !obj.choices) return fail(s, chunkStreamError(obj.error));
-  onChunk(s, obj as Partial<ChatChunk>);
+  const e = readChunkEvent(ev);
+  if (e?.kind === 'done') return finish(s);
+  if (e?.kind === 'error') return fail(s, e.error);
+  if (e?.kind === 'chunk') onChunk(s, e.chunk);
 }
 
 export function translateStream(source: StreamResult, req: ResponsesRequest, env: Envelope): StreamResult {
