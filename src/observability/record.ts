@@ -41,6 +41,8 @@ export interface RequestRecord {
   /** USD; null when the model has no known price. */
   cost_usd: number | null;
   cache_hit: boolean;
+  /** For a cache hit: what the cached answer cost when it was made (what the hit saved); null otherwise. */
+  saved_cost_usd: number | null;
   client_ip: string | null;
   user_agent: string | null;
 }

@@ -77,6 +77,7 @@ export function createRequestLog(config: Config, store: Store, costOf: CostOf, o
       estimated,
       cost_usd: hit ? 0 : usage && provider && model ? costOf(provider, model, usage) : null,
       cache_hit: hit,
+      saved_cost_usd: hit && ctx.cachedUsage && provider && model ? costOf(provider, model, ctx.cachedUsage) : null,
       client_ip: clientIp,
       user_agent: req.headers.get('user-agent'),
     };

@@ -86,6 +86,7 @@ export async function throughCache(
     const hit = layer.cache.get(d.key, now) ?? (layer.cache.persistent ? await layer.cache.load(d.key, now) : undefined);
     if (hit) {
       ctx.cache = 'HIT';
+      ctx.cachedUsage = hit.usage;
       ctx.provider = hit.provider;
       ctx.model = hit.model;
       const stream = body.stream === true;

@@ -22,6 +22,8 @@ export interface RequestContext {
   path: Attempt[] | null;
   /** Whether the response cache answered (HIT) or was consulted and missed (MISS). */
   cache: 'HIT' | 'MISS' | null;
+  /** A hit's stored usage: what the answer used when it was made upstream. */
+  cachedUsage: Usage | null;
   /** The model name the client asked for (ctx.model becomes the upstream model that answered). */
   requestedModel: string | null;
   /** The generation endpoint (chat, messages, ...) and the client's protocol; null for other paths (not logged). */
@@ -59,6 +61,7 @@ export function newContext(req: Request): RequestContext {
     path: null,
     rateHeaders: null,
     cache: null,
+    cachedUsage: null,
     requestedModel: null,
     endpoint: null,
     protocol: 'openai',

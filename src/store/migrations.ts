@@ -59,6 +59,7 @@ export const MIGRATIONS: ReadonlyArray<{ version: number; name: string; sql: str
         estimated INTEGER NOT NULL,
         cost_usd REAL,
         cache_hit INTEGER NOT NULL,
+        saved_cost_usd REAL,
         client_ip TEXT,
         user_agent TEXT,
         request_body TEXT,

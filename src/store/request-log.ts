@@ -59,7 +59,7 @@ export interface ChainReport {
 const REQUEST_FIELDS = [
   'ts', 'request_id', 'trace_id', 'session_id', 'tenant', 'key_id', 'endpoint', 'protocol', 'model', 'provider', 'upstream_model',
   'attempts', 'path', 'status', 'error_code', 'stream', 'latency_ms', 'ttft_ms', 'prompt_tokens', 'completion_tokens', 'cached_tokens',
-  'reasoning_tokens', 'partial', 'estimated', 'cost_usd', 'cache_hit', 'client_ip', 'user_agent', 'request_body', 'response_body',
+  'reasoning_tokens', 'partial', 'estimated', 'cost_usd', 'cache_hit', 'saved_cost_usd', 'client_ip', 'user_agent', 'request_body', 'response_body',
 ] as const;
 const ADMIN_FIELDS = ['ts', 'actor', 'action', 'target', 'detail'] as const;
 

@@ -41,7 +41,7 @@ function rec(over: Partial<RequestRecord> = {}): RequestRecord {
     ts: Date.now(), request_id: `req_${n}`, trace_id: `trace${String(n).padStart(4, '0')}`, session_id: null, tenant: 'acme', key_id: 'key_a',
     endpoint: 'chat', protocol: 'openai', model: 'gpt-4o', provider: 'openai', upstream_model: 'gpt-4o-2024-08-06', attempts: 1, path: null,
     status: 200, error_code: null, stream: false, latency_ms: 321.4, ttft_ms: null, prompt_tokens: 10, completion_tokens: 5, cached_tokens: null,
-    reasoning_tokens: null, partial: false, estimated: false, cost_usd: 0.000123, cache_hit: false, client_ip: null, user_agent: null, ...over,
+    reasoning_tokens: null, partial: false, estimated: false, cost_usd: 0.000123, cache_hit: false, saved_cost_usd: null, client_ip: null, user_agent: null, ...over,
   };
 }
 

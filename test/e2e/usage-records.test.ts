@@ -157,7 +157,10 @@ describe('what happened is recorded', () => {
   test('a cache hit: zero upstream tokens and cost, flagged', async () => {
     await api(gw, '/v1/chat/completions', { method: 'POST', json: { model: 'cached', messages: [{ role: 'user', content: 'same' }] } });
     const hit = await api(gw, '/v1/chat/completions', { method: 'POST', json: { model: 'cached', messages: [{ role: 'user', content: 'same' }] } });
-    expect(await lastRow(hit.headers.get('x-request-id')!)).toMatchObject({ cache_hit: true, prompt_tokens: 0, completion_tokens: 0, cost_usd: 0 });
+    const row = await lastRow(hit.headers.get('x-request-id')!);
+    expect(row).toMatchObject({ cache_hit: true, prompt_tokens: 0, completion_tokens: 0, cost_usd: 0 });
+    // What the hit saved: the cost the cached answer had when it was made upstream.
+    expect(row.saved_cost_usd).toBeGreaterThan(0);
   });
 
   test('an unknown price is recorded as unknown, not zero', async () => {

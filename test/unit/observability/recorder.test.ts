@@ -12,7 +12,7 @@ function record(i: number): RequestRecord {
   return {
     ts: 1_700_000_000_000 + i, request_id: `req_${i}`, trace_id: `t${i}`, session_id: null, tenant: 'acme', key_id: 'key_1', endpoint: 'chat', protocol: 'openai',
     model: 'gpt-4o', provider: 'openai', upstream_model: 'gpt-4o', attempts: 1, path: null, status: 200, error_code: null, stream: false, latency_ms: 1,
-    ttft_ms: null, prompt_tokens: 1, completion_tokens: 1, cached_tokens: 0, reasoning_tokens: 0, partial: false, estimated: false, cost_usd: 0, cache_hit: false,
+    ttft_ms: null, prompt_tokens: 1, completion_tokens: 1, cached_tokens: 0, reasoning_tokens: 0, partial: false, estimated: false, cost_usd: 0, cache_hit: false, saved_cost_usd: null,
     client_ip: null, user_agent: null,
   };
 }

@@ -44,6 +44,7 @@ function record(over: Partial<RequestRecord> = {}): RequestRecord {
     estimated: false,
     cost_usd: null,
     cache_hit: false,
+    saved_cost_usd: null,
     client_ip: '10.0.0.1',
     user_agent: 'test',
     ...over,
