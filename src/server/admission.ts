@@ -2,11 +2,13 @@ import type { Config } from '../config/schema.ts';
 import type { JsonResult, StreamResult } from '../providers/types.ts';
 import { MemoryCounterStore } from '../traffic/counter-store.ts';
 import { RateLimiter, type Admission, type LimitPolicy } from '../traffic/rate-limit.ts';
-import { estimateCompletionTokens, estimatePromptTokens, loadTokenizer } from '../traffic/token-estimate.ts';
+import { estimateCompletionTokens, estimatePromptTokens, loadTokenizer, type BodyShape } from '../traffic/token-estimate.ts';
 import type { RequestContext } from './context.ts';
 
 // What stands between an authenticated request and its upstream call: the rate limiter (requests counted and
 // tokens reserved from an estimate before the call, reconciled with the exact usage after it).
+
+const SHAPES: Record<string, BodyShape> = { chat: 'chat', messages: 'chat', completions: 'completions', embeddings: 'embeddings', responses: 'responses' };
 
 export interface Gate {
   limiter: RateLimiter;
@@ -35,7 +37,11 @@ export async function admitted<R extends JsonResult<unknown> | StreamResult>(ctx
       keyId: key.record.id,
       tenant: key.record.tenant,
       record: key.record,
-      estimate: () => ({ prompt: estimatePromptTokens(body), completion: estimateCompletionTokens(body, gate.defaultMaxTokens) }),
+      estimate: () => {
+        // The endpoint says what the body is (a Responses body with a string input looks like embeddings).
+        const shape = SHAPES[ctx.endpoint ?? ''];
+        return { prompt: estimatePromptTokens(body, shape), completion: estimateCompletionTokens(body, gate.defaultMaxTokens, shape) };
+      },
     });
     admission = pending instanceof Promise ? await pending : pending;
     if (admission.reservedTokens > 0 || Object.keys(admission.headers).length > 0) ctx.rateHeaders = admission.headers;

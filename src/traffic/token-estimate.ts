@@ -223,34 +223,47 @@ function isResponses(b: Obj): boolean {
   return Array.isArray(b.input) && b.input.some(isObj);
 }
 
+/** Which kind of body: the caller knows it from the endpoint; without it the body's shape decides. */
+export type BodyShape = 'chat' | 'completions' | 'embeddings' | 'responses';
+
+function shapeOf(b: Obj): BodyShape {
+  if (Array.isArray(b.messages)) return 'chat';
+  if ('prompt' in b) return 'completions';
+  return isResponses(b) ? 'responses' : 'embeddings';
+}
+
 /**
  * Prompt tokens of a chat (OpenAI or Anthropic messages), legacy completions, embeddings or Responses body:
  * message text and content parts, names, tool calls, tool definitions and system prompts, plus OpenAI's
  * per-message framing. Unknown shapes count 0. Starts loading the tokenizer on first use.
  */
-export function estimatePromptTokens(body: unknown): number {
+export function estimatePromptTokens(body: unknown, shape?: BodyShape): number {
   if (exact === null && loading === null) loadTokenizer().catch(() => undefined);
   if (!isObj(body)) return 0;
   const t = new Tally(exact);
-  if (Array.isArray(body.messages)) {
-    for (const m of body.messages) if (isObj(m)) message(t, m);
-    if (body.system !== undefined) {
-      t.tokens += PER_MESSAGE;
-      content(t, body.system, 0);
-    }
-    t.tokens += REPLY_PRIMING;
-  } else if ('prompt' in body) {
-    inputs(t, body.prompt);
-  } else if (isResponses(body)) {
-    if (body.instructions !== undefined) {
-      t.tokens += PER_MESSAGE;
-      t.text(body.instructions);
-    }
-    if (Array.isArray(body.input)) for (const it of body.input) item(t, it);
-    else message(t, { role: 'user', content: body.input });
-    t.tokens += REPLY_PRIMING;
-  } else {
-    inputs(t, body.input);
+  switch (shape ?? shapeOf(body)) {
+    case 'chat':
+      for (const m of Array.isArray(body.messages) ? body.messages : []) if (isObj(m)) message(t, m);
+      if (body.system !== undefined) {
+        t.tokens += PER_MESSAGE;
+        content(t, body.system, 0);
+      }
+      t.tokens += REPLY_PRIMING;
+      break;
+    case 'completions':
+      inputs(t, body.prompt);
+      break;
+    case 'responses':
+      if (body.instructions !== undefined) {
+        t.tokens += PER_MESSAGE;
+        t.text(body.instructions);
+      }
+      if (Array.isArray(body.input)) for (const it of body.input) item(t, it);
+      else message(t, { role: 'user', content: body.input });
+      t.tokens += REPLY_PRIMING;
+      break;
+    case 'embeddings':
+      inputs(t, body.input);
   }
   tools(t, body.tools);
   return t.tokens;
@@ -260,11 +273,11 @@ const positive = (v: unknown): number | null => (typeof v === 'number' && v > 0 
 
 /**
  * Completion tokens to reserve: max_completion_tokens ?? max_tokens ?? max_output_tokens ?? defaultMax, times
- * `n` choices; 0 for embeddings (a body with `input` that is not a Responses body).
+ * `n` choices; 0 for embeddings.
  */
-export function estimateCompletionTokens(body: unknown, defaultMax = 1024): number {
+export function estimateCompletionTokens(body: unknown, defaultMax = 1024, shape?: BodyShape): number {
   if (!isObj(body)) return 0;
-  if (!Array.isArray(body.messages) && !('prompt' in body) && !isResponses(body)) return 0;
+  if ((shape ?? shapeOf(body)) === 'embeddings') return 0;
   const max = positive(body.max_completion_tokens) ?? positive(body.max_tokens) ?? positive(body.max_output_tokens) ?? defaultMax;
   return max * (positive(body.n) ?? 1);
 }

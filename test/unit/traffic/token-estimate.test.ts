@@ -139,3 +139,12 @@ describe('estimateCompletionTokens', () => {
     expect(estimateCompletionTokens({ input: [[1, 2]] })).toBe(0);
   });
 });
+
+describe('the caller names the shape', () => {
+  test('a Responses body with a plain string input reserves completion tokens when named as one', () => {
+    const body = { model: 'gpt-4o', input: 'hello there' };
+    expect(estimateCompletionTokens(body, 1024)).toBe(0); // by shape alone it reads as embeddings
+    expect(estimateCompletionTokens(body, 1024, 'responses')).toBe(1024);
+    expect(estimatePromptTokens(body, 'responses')).toBeGreaterThan(estimatePromptTokens(body, 'embeddings'));
+  });
+});
