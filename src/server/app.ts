@@ -78,14 +78,13 @@ export function createHandler(config: Config, store: Store, auth: KeyAuthenticat
   const router = new Router(config, adapters, health);
   const admin = adminGuard(config.admin?.token);
   const prices = new PriceBook(config.pricing);
-  let metrics: GatewayMetrics | undefined;
+  // The metrics read the recorder's queue and are fed each row the recorder is given (the closures run later).
+  const metrics = new GatewayMetrics({ health, queueDepth: () => requestLog.recorder.depth, spilled: () => requestLog.recorder.spilled });
   const requestLog = createRequestLog(config, store, (provider, model, usage) => prices.costOf(provider, model, usage), (r) => {
     // A request stops being in flight when its row is written (a stream: when it ends).
-    metrics?.finished();
-    metrics?.record(r);
+    metrics.finished();
+    metrics.record(r);
   });
-  metrics = new GatewayMetrics({ health, queueDepth: () => requestLog.recorder.depth, spilled: () => requestLog.recorder.spilled });
-  const metricsRef = metrics;
   const requestLogReader = store.requestLog(null);
   const cache = createCacheLayer(config);
   const deps: FrontDoorDeps = { router, maxBodySize: config.server.max_body_size, gate: createGate(config), cache };
@@ -112,7 +111,7 @@ export function createHandler(config: Config, store: Store, auth: KeyAuthenticat
         }
       },
     },
-    '/metrics': { GET: async () => new Response(await metricsRef.render(), { headers: { 'content-type': metricsRef.registry.contentType } }) },
+    '/metrics': { GET: async () => new Response(await metrics.render(), { headers: { 'content-type': metrics.registry.contentType } }) },
     '/admin/requests': {
       GET: (req) => {
         admin(req);
@@ -151,7 +150,7 @@ export function createHandler(config: Config, store: Store, auth: KeyAuthenticat
       }
       const endpoint = ENDPOINTS[path];
       if (endpoint) {
-        metricsRef.started();
+        metrics.started();
         ctx.endpoint = endpoint;
         if (tracingEnabled()) ctx.span = startRequestSpan(req, { traceId: ctx.traceId, endpoint, model: null });
         if (endpoint === 'messages' || endpoint === 'count_tokens') ctx.protocol = 'anthropic';

@@ -1,9 +1,9 @@
 import type { EventSourceMessage } from 'eventsource-parser';
 import type { JsonResult, ProviderAdapter, StreamResult, UpstreamCall } from '../../providers/types.ts';
-import { DvaraError } from '../../server/errors.ts';
-import { reframeStream } from '../reframe.ts';
+import { DvaraError, toOpenAIErrorBody } from '../../server/errors.ts';
+import { readChunkEvent, reframeStream } from '../reframe.ts';
 import { DONE_EVENT, sseEvent } from './sse.ts';
-import type { ChatChunk, ChatCompletion, ChatRequest, Completion, CompletionRequest } from './types.ts';
+import type { ChatCompletion, ChatRequest, Completion, CompletionRequest } from './types.ts';
 
 // Legacy POST /v1/completions for providers that only have chat (Anthropic, Gemini, Bedrock, ...): the prompt
 // becomes one user message, the answer's text the completion's text, the chunk stream text_completion chunks.
@@ -36,37 +36,31 @@ function fromChat(c: ChatCompletion): Completion {
   };
 }
 
-function streamFromChat(source: StreamResult): StreamResult {
+function streamFromChat(source: StreamResult, traceId: string): StreamResult {
   const t = {
     out: [] as string[],
     ended: false,
     completed: false,
     onEvent(ev: EventSourceMessage) {
       if (t.ended) return;
-      if (ev.data === '[DONE]') {
+      const e = readChunkEvent(ev);
+      if (e?.kind === 'done') {
         t.out.push(DONE_EVENT);
         t.ended = t.completed = true;
-        return;
-      }
-      let chunk: Partial<ChatChunk> & { error?: unknown };
-      try {
-        chunk = JSON.parse(ev.data) as Partial<ChatChunk> & { error?: unknown };
-      } catch {
-        return;
-      }
-      if (chunk.error && !chunk.choices) {
-        t.out.push(sseEvent(chunk));
+      } else if (e?.kind === 'error') {
+        t.out.push(sseEvent(toOpenAIErrorBody(e.error, traceId)));
         t.ended = true;
-        return;
+      } else if (e?.kind === 'chunk') {
+        const c = e.chunk;
+        const choices = (c.choices ?? []).map((ch) => ({ text: typeof ch.delta?.content === 'string' ? ch.delta.content : '', index: ch.index, logprobs: null, finish_reason: ch.finish_reason }));
+        const out: Record<string, unknown> = { id: String(c.id ?? '').replace(/^chatcmpl-/, 'cmpl-'), object: 'text_completion', created: c.created, model: c.model, choices };
+        if (c.usage !== undefined) out.usage = c.usage;
+        t.out.push(sseEvent(out));
       }
-      const choices = (chunk.choices ?? []).map((ch) => ({ text: typeof ch.delta?.content === 'string' ? ch.delta.content : '', index: ch.index, logprobs: null, finish_reason: ch.finish_reason }));
-      const out: Record<string, unknown> = { id: String(chunk.id ?? '').replace(/^chatcmpl-/, 'cmpl-'), object: 'text_completion', created: chunk.created, model: chunk.model, choices };
-      if (chunk.usage !== undefined) out.usage = chunk.usage;
-      t.out.push(sseEvent(out));
     },
     onEnd() {
       if (t.ended) return;
-      t.out.push(sseEvent({ error: { message: 'The provider ended the stream before the answer was complete', type: 'server_error', code: 'PROVIDER_ERROR', param: null } }));
+      t.out.push(sseEvent(toOpenAIErrorBody(new DvaraError('PROVIDER_ERROR', 'The provider ended the stream before the answer was complete'), traceId)));
       t.ended = true;
     },
     onReadError() {
@@ -80,7 +74,7 @@ export async function completeViaChat(adapter: ProviderAdapter, req: CompletionR
   const chat = toChat(adapter.name, req);
   // A chat body, not the client's completion bytes.
   const result = await adapter.chat({ ...chat, model: call.model }, { ...call, rawBody: undefined });
-  if (result.kind === 'stream') return streamFromChat(result);
+  if (result.kind === 'stream') return streamFromChat(result, call.traceId);
   const completion = (typeof result.body === 'string' ? JSON.parse(result.body) : result.body) as ChatCompletion;
   return { kind: 'json', body: fromChat(completion), usage: result.usage, model: result.model };
 }

@@ -1,13 +1,13 @@
 import type { ProviderConfig } from '../../config/schema.ts';
 import type { ProviderAdapter } from '../types.ts';
 import { ProviderError } from '../errors.ts';
-import { callDeadline } from '../upstream-call.ts';
+import { callDeadline, readUpstreamText } from '../upstream-call.ts';
 import { providerErrorFromEvent } from './errors.ts';
 import { nativeCountTokens, nativeMessages } from './native.ts';
 import { toAnthropicRequest } from './request.ts';
 import { toChatCompletion } from './response.ts';
 import { translateStream } from './stream.ts';
-import { postJson, readText, redactor, type AnthropicUpstream } from './upstream.ts';
+import { postJson, redactor, type AnthropicUpstream } from './upstream.ts';
 import type { AnthropicMessage } from './wire.ts';
 
 type AnthropicConfig = Extract<ProviderConfig, { type: 'anthropic' }>;
@@ -47,7 +47,7 @@ export function createAnthropicAdapter(name: string, config: AnthropicConfig): P
       const deadline = callDeadline(up, call);
       const res = await postJson(up, '/v1/messages', JSON.stringify(body), call, deadline);
       if (body.stream) return translateStream(up, res, call, deadline, shape);
-      const text = await readText(up, res, call, deadline);
+      const text = await readUpstreamText(up, res, call, deadline);
       let msg: AnthropicMessage & { error?: unknown };
       try {
         msg = JSON.parse(text) as AnthropicMessage & { error?: unknown };

@@ -1,10 +1,10 @@
 import type { JsonResult, NativeCall, NativeMessagesRequest, StreamResult } from '../types.ts';
 import { ProviderError } from '../errors.ts';
-import { callDeadline, Deadline } from '../upstream-call.ts';
+import { callDeadline, readUpstreamText, type Deadline } from '../upstream-call.ts';
 import { providerErrorFromEvent } from './errors.ts';
 import { relayNativeStream } from './native-stream.ts';
 import { toUsage } from './response.ts';
-import { postJson, readText, type AnthropicPath, type AnthropicUpstream } from './upstream.ts';
+import { postJson, type AnthropicPath, type AnthropicUpstream } from './upstream.ts';
 import type { AnthropicUsage } from './wire.ts';
 
 // The native passthrough for the /v1/messages front door: Anthropic in, Anthropic out. The body goes
@@ -35,7 +35,7 @@ async function post(up: AnthropicUpstream, path: AnthropicPath, req: NativeMessa
 
 /** A complete JSON answer: forwarded as the upstream's text, parsed only to learn the usage and model. */
 async function readNative(up: AnthropicUpstream, res: Response, call: NativeCall, deadline: Deadline): Promise<{ text: string; obj: Record<string, unknown> }> {
-  const text = await readText(up, res, call, deadline);
+  const text = await readUpstreamText(up, res, call, deadline);
   let obj: Record<string, unknown>;
   try {
     obj = JSON.parse(text) as Record<string, unknown>;

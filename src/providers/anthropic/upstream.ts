@@ -1,5 +1,5 @@
 import type { UpstreamCall } from '../types.ts';
-import { callHeaders, postUpstream, readUpstreamText, type Deadline } from '../upstream-call.ts';
+import { callHeaders, postUpstream, type Deadline } from '../upstream-call.ts';
 import { providerErrorFromResponse } from './errors.ts';
 
 export type AnthropicPath = '/v1/messages' | '/v1/messages/count_tokens';
@@ -40,8 +40,5 @@ export function postJson(
   const headers = callHeaders(extra ? { ...up.headers, ...extra } : up.headers, call);
   return postUpstream(up, `${up.baseUrl}${path}`, headers, body, call, deadline, (status, text, h) => providerErrorFromResponse(up.name, status, text, h));
 }
-
-/** Reads a complete JSON body within the deadline; the text, for forwarding or parsing. */
-export const readText = readUpstreamText;
 
 export { upstreamFailure } from '../upstream-call.ts';
