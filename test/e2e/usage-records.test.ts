@@ -192,6 +192,8 @@ providers:
       expect(row.request_body).toHaveLength(40);
       expect(row.request_body).toStartWith('{"model":"demo/echo"');
       expect(row.response_body).toHaveLength(40);
+      // The offline mock charges nothing, even for a model name the price table knows.
+      expect(row.cost_usd).toBe(0);
     } finally {
       await g.stop();
     }
