@@ -89,6 +89,8 @@ export interface ProviderAdapter {
   chat(req: ChatRequest, call: UpstreamCall): Promise<JsonResult<ChatCompletion> | StreamResult>;
   complete?(req: CompletionRequest, call: UpstreamCall): Promise<JsonResult<Completion> | StreamResult>;
   embed?(req: EmbeddingRequest, call: UpstreamCall): Promise<JsonResult<EmbeddingResponse>>;
+  /** `embed` takes token-id inputs as they are; otherwise the front door decodes them to text first. */
+  readonly embedsTokenIds?: boolean;
   /**
    * Native Anthropic Messages passthrough, for adapters whose upstream speaks it: the body goes upstream with
    * only the model rewritten, and a stream's body is Anthropic's own SSE bytes (not OpenAI's), with usage

@@ -9,7 +9,7 @@ import { contextHeaders, jsonResponse, type RequestContext } from '../../server/
 import { DvaraError } from '../../server/errors.ts';
 import { completeViaChat } from './completions-via-chat.ts';
 import { SSE_HEADERS } from './sse.ts';
-import { acceptsTokenInput, decodeTokenInputs, hasTokenInput } from './token-inputs.ts';
+import { decodeTokenInputs, hasTokenInput } from './token-inputs.ts';
 import { validateChat, validateCompletion, validateEmbedding } from './validate.ts';
 
 // The OpenAI front door: validate, route, dispatch, respond. Nothing here knows any provider.
@@ -74,7 +74,7 @@ export const handleCompletion = endpoint(validateCompletion, (adapter, body, cal
 
 export const handleEmbedding = endpoint(validateEmbedding, async (adapter, body, call) => {
   if (!adapter.embed) throw unsupported(adapter.name, 'embeddings');
-  if (!hasTokenInput(body) || acceptsTokenInput(adapter.type)) return adapter.embed(body, call);
+  if (!hasTokenInput(body) || adapter.embedsTokenIds) return adapter.embed(body, call);
   // Decoded text is a different body: the client's bytes must not be forwarded.
   return adapter.embed(await decodeTokenInputs(body), { ...call, rawBody: undefined });
 }, 'embeddings');

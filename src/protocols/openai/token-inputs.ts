@@ -3,15 +3,8 @@ import { embeddingInputs } from './embeddings.ts';
 import type { EmbeddingRequest } from './types.ts';
 
 // OpenAI's embeddings API also takes token ids (number[] or number[][]), and LangChain's OpenAIEmbeddings sends
-// them by default. OpenAI (and servers sharing its tokenizer) get them as they are; providers that only read
-// text get them decoded with cl100k_base, the encoding of OpenAI's embedding models and LangChain's fallback.
-
-/** Provider types whose embeddings endpoint reads token ids. */
-const TOKEN_NATIVE = new Set(['openai', 'azure', 'vllm']);
-
-export function acceptsTokenInput(providerType: string): boolean {
-  return TOKEN_NATIVE.has(providerType);
-}
+// them by default. Adapters that say so (`embedsTokenIds`: OpenAI, Azure, vLLM) get them as they are; the
+// others get them decoded with cl100k_base, the encoding of OpenAI's embedding models and LangChain's fallback.
 
 export function hasTokenInput(req: EmbeddingRequest): boolean {
   return Array.isArray(req.input) && req.input.length > 0 && typeof req.input[0] !== 'string';

@@ -17,6 +17,8 @@ export interface Preset {
   maxTokensField: 'max_tokens' | 'max_completion_tokens' | 'model-dependent';
   /** Whether the upstream can return base64 embeddings itself; if not the adapter encodes them. */
   embeddingsBase64: boolean;
+  /** Whether its embeddings endpoint reads token-id inputs (OpenAI's own, and servers sharing its tokenizer). */
+  tokenInput?: boolean;
   /** Finish reasons outside OpenAI's set, mapped onto it. */
   finishReasons?: Readonly<Record<string, string>>;
   /** Moonshot puts the stream's usage inside choices[0].usage; hoist it to the top level. */
@@ -42,9 +44,9 @@ const HOSTED = {
 const LOCAL = { ...HOSTED, keyRequired: false } as const;
 
 export const PRESETS = {
-  openai: { ...HOSTED, baseUrl: 'https://api.openai.com/v1', maxTokensField: 'model-dependent', embeddingsBase64: true, models: OPENAI_MODELS },
+  openai: { ...HOSTED, baseUrl: 'https://api.openai.com/v1', maxTokensField: 'model-dependent', embeddingsBase64: true, tokenInput: true, models: OPENAI_MODELS },
   'openai-compatible': { ...LOCAL, models: [] },
-  azure: { ...HOSTED, auth: 'api-key', maxTokensField: 'model-dependent', embeddingsBase64: true, models: [] },
+  azure: { ...HOSTED, auth: 'api-key', maxTokensField: 'model-dependent', embeddingsBase64: true, tokenInput: true, models: [] },
   deepseek: {
     ...HOSTED,
     baseUrl: 'https://api.deepseek.com/v1',
@@ -75,7 +77,7 @@ export const PRESETS = {
   xai: { ...HOSTED, baseUrl: 'https://api.x.ai/v1', models: ['grok-4', 'grok-3-mini'] },
   together: { ...HOSTED, baseUrl: 'https://api.together.xyz/v1', models: ['meta-llama/Llama-3.3-70B-Instruct-Turbo'] },
   ollama: { ...LOCAL, baseUrl: 'http://127.0.0.1:11434/v1', models: [] },
-  vllm: { ...LOCAL, baseUrl: 'http://127.0.0.1:8000/v1', models: [] },
+  vllm: { ...LOCAL, baseUrl: 'http://127.0.0.1:8000/v1', tokenInput: true, models: [] },
 } as const satisfies Record<string, Preset>;
 
 export type PresetType = keyof typeof PRESETS;

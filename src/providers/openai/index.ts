@@ -26,6 +26,7 @@ export function createOpenAIAdapter(up: Upstream, type: string, models: readonly
     name: up.name,
     type,
     models,
+    embedsTokenIds: up.preset.tokenInput === true,
     chat: (req, call) => generate<ChatCompletion>('chat/completions', chatBody(req, call.model, up.preset), call),
     complete: (req, call) => generate<Completion>('completions', completionBody(req, call.model, up.preset), call),
 
