@@ -89,6 +89,8 @@ export interface ProviderAdapter {
   chat(req: ChatRequest, call: UpstreamCall): Promise<JsonResult<ChatCompletion> | StreamResult>;
   complete?(req: CompletionRequest, call: UpstreamCall): Promise<JsonResult<Completion> | StreamResult>;
   embed?(req: EmbeddingRequest, call: UpstreamCall): Promise<JsonResult<EmbeddingResponse>>;
+  /** Charges nothing per token (the offline mock, self-hosted servers): its usage costs zero. */
+  readonly free?: boolean;
   /** `embed` takes token-id inputs as they are; otherwise the front door decodes them to text first. */
   readonly embedsTokenIds?: boolean;
   /**

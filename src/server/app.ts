@@ -59,9 +59,6 @@ export function canonicalApiPath(path: string): string | null {
   return /^\/(chat\/completions|completions|embeddings|responses|models|messages)(\/|$)/.test(path) ? `/v1${path}` : null;
 }
 
-/** Provider types with no per-token price: the offline mock and self-hosted servers. */
-const FREE_TYPES = new Set(['mock', 'ollama', 'vllm']);
-
 /** Generation endpoints, whose requests are logged (with usage and cost), by path. */
 const ENDPOINTS: Record<string, string> = {
   '/v1/chat/completions': 'chat',
@@ -84,7 +81,7 @@ export function createHandler(config: Config, store: Store, auth: KeyAuthenticat
   // The metrics read the recorder's queue and are fed each row the recorder is given (the closures run later).
   const metrics = new GatewayMetrics({ health, queueDepth: () => requestLog.recorder.depth, spilled: () => requestLog.recorder.spilled });
   // Self-hosted and offline providers charge nothing per token, whatever their models are called.
-  const free = new Set(Object.entries(config.providers).filter(([, p]) => FREE_TYPES.has(p.type)).map(([name]) => name));
+  const free = new Set([...adapters.values()].filter((a) => a.free).map((a) => a.name));
   const costOf: CostOf = (provider, model, usage) => (free.has(provider) ? (usage ? 0 : null) : prices.costOf(provider, model, usage));
   const requestLog = createRequestLog(config, store, costOf, (r) => {
     // A request stops being in flight when its row is written (a stream: when it ends).

@@ -32,6 +32,7 @@ export function createMockAdapter(name: string, config: MockConfig): ProviderAda
   return {
     name,
     type: 'mock',
+    free: true,
     models: config.models ?? DEFAULT_MODELS,
 
     async chat(req, call) {

@@ -17,6 +17,8 @@ export interface Preset {
   maxTokensField: 'max_tokens' | 'max_completion_tokens' | 'model-dependent';
   /** Whether the upstream can return base64 embeddings itself; if not the adapter encodes them. */
   embeddingsBase64: boolean;
+  /** A self-hosted server: no per-token charge, whatever its models are called. */
+  free?: boolean;
   /** Whether its embeddings endpoint reads token-id inputs (OpenAI's own, and servers sharing its tokenizer). */
   tokenInput?: boolean;
   /** Finish reasons outside OpenAI's set, mapped onto it. */
@@ -76,8 +78,8 @@ export const PRESETS = {
   groq: { ...HOSTED, baseUrl: 'https://api.groq.com/openai/v1', maxTokensField: 'max_completion_tokens', models: ['llama-3.3-70b-versatile', 'llama-3.1-8b-instant'] },
   xai: { ...HOSTED, baseUrl: 'https://api.x.ai/v1', models: ['grok-4', 'grok-3-mini'] },
   together: { ...HOSTED, baseUrl: 'https://api.together.xyz/v1', models: ['meta-llama/Llama-3.3-70B-Instruct-Turbo'] },
-  ollama: { ...LOCAL, baseUrl: 'http://127.0.0.1:11434/v1', models: [] },
-  vllm: { ...LOCAL, baseUrl: 'http://127.0.0.1:8000/v1', tokenInput: true, models: [] },
+  ollama: { ...LOCAL, free: true, baseUrl: 'http://127.0.0.1:11434/v1', models: [] },
+  vllm: { ...LOCAL, free: true, baseUrl: 'http://127.0.0.1:8000/v1', tokenInput: true, models: [] },
 } as const satisfies Record<string, Preset>;
 
 export type PresetType = keyof typeof PRESETS;

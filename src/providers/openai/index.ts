@@ -27,6 +27,7 @@ export function createOpenAIAdapter(up: Upstream, type: string, models: readonly
     type,
     models,
     embedsTokenIds: up.preset.tokenInput === true,
+    free: up.preset.free === true,
     chat: (req, call) => generate<ChatCompletion>('chat/completions', chatBody(req, call.model, up.preset), call),
     complete: (req, call) => generate<Completion>('completions', completionBody(req, call.model, up.preset), call),
 
